@@ -1,0 +1,94 @@
+/**
+ * The crypto backends. Every primitive the @wp packages need goes through one small interface with
+ * three implementations: `'node'` (node:crypto, the fastest; also Bun and Deno), `'webcrypto'`
+ * (`crypto.subtle`, every modern runtime) and `'noble'` (pure JS: @noble/curves, @noble/hashes and
+ * @noble/ciphers). They produce identical bytes for identical inputs.
+ *
+ * The default is chosen through the package's `#backends` import map: the `node` (also `bun`,
+ * `deno`) export condition picks node:crypto, every other runtime WebCrypto, and a runtime without
+ * `crypto.subtle` (an insecure browser context) the pure-JS one.
+ */
+import { available, preferred } from '#backends'
+import { WebPushError } from './errors.js'
+
+/** The name of a crypto backend. */
+export type BackendName = 'node' | 'webcrypto' | 'noble'
+
+/** A P-256 key pair as raw bytes: the 32-byte private scalar and the 65-byte uncompressed point. */
+export interface KeyPair {
+  privateKey: Uint8Array
+  publicKey: Uint8Array
+}
+
+/** A key imported into a backend for repeated use (an AES key, a signing key). Opaque. */
+export interface BackendKey {
+  readonly backend: BackendName
+}
+
+/**
+ * The primitives every backend provides. Inputs are validated by the callers (lengths, points on the
+ * curve); a backend may throw anything on bad input, and callers map that to a `WebPushError`.
+ */
+export interface CryptoBackend {
+  readonly name: BackendName
+  /** A fresh P-256 key pair. */
+  generateKeyPair(): Promise<KeyPair>
+  /** ECDH between a fresh ephemeral key pair and `peerPublicKey`: the ephemeral public key and the 32-byte shared secret. */
+  ephemeralEcdh(peerPublicKey: Uint8Array): Promise<{ publicKey: Uint8Array; secret: Uint8Array }>
+  /** ECDH between `own` and `peerPublicKey`: the 32-byte x coordinate of the shared point. */
+  ecdh(own: KeyPair, peerPublicKey: Uint8Array): Promise<Uint8Array>
+  /** HKDF-SHA-256 (RFC 5869), `length` at most 32. */
+  hkdf(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array>
+  /** HMAC-SHA-256. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>
+  /** Imports a 16-byte AES-128-GCM key for several records. */
+  importAesKey(key: Uint8Array): Promise<BackendKey>
+  /** AES-128-GCM encryption: ciphertext followed by the 16-byte tag. */
+  aesGcmEncrypt(key: BackendKey, nonce: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>
+  /** AES-128-GCM decryption of ciphertext followed by its tag; throws when the tag does not verify. */
+  aesGcmDecrypt(key: BackendKey, nonce: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>
+  /** Imports a P-256 private key for ECDSA signing (done once per key, then reused). */
+  importSigningKey(pair: KeyPair): Promise<BackendKey>
+  /** ES256: ECDSA P-256 over SHA-256 of `data`, as the 64-byte `r || s` (IEEE P1363) signature. */
+  sign(key: BackendKey, data: Uint8Array): Promise<Uint8Array>
+  /** Verifies a 64-byte `r || s` ES256 signature. Never throws for a bad signature: returns false. */
+  verify(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<boolean>
+}
+
+let current: CryptoBackend = available[preferred] ?? (available.noble as CryptoBackend)
+
+/** The backend in use. */
+export function getBackend(): CryptoBackend {
+  return current
+}
+
+/** The backend of the given name, without making it the default. */
+export function backendByName(name: BackendName): CryptoBackend {
+  const backend = available[name]
+  if (backend === undefined) {
+    if (name !== 'node' && name !== 'webcrypto' && name !== 'noble')
+      throw new WebPushError(
+        'ERR_WP_INVALID_ARGUMENT',
+        `backend must be 'node', 'webcrypto' or 'noble', got ${typeof name === 'string' ? `'${name}'` : typeof name}`,
+      )
+    throw new WebPushError(
+      'ERR_WP_BACKEND_UNAVAILABLE',
+      `the '${name}' crypto backend is not available in this runtime (available: ${Object.keys(available).join(', ')})`,
+    )
+  }
+  return backend
+}
+
+/**
+ * Makes `name` the backend for everything that follows, in this copy of @wp/ece.
+ * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` when the runtime lacks it (`'node'` in a browser)
+ */
+export function useBackend(name: BackendName): void {
+  current = backendByName(name)
+}
+
+/** The names of the backends this runtime can use, the default first. */
+export function availableBackends(): BackendName[] {
+  const names = Object.keys(available) as BackendName[]
+  return [preferred, ...names.filter((n) => n !== preferred)].filter((n) => available[n] !== undefined)
+}

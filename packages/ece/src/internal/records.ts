@@ -1,0 +1,162 @@
+/**
+ * RFC 8188 records: the header, splitting into records with padding, and opening them again.
+ * Shared by the generic `encrypt`/`decrypt` and by Web Push `aes128gcm`.
+ */
+import type { CryptoBackend } from '../backend.js'
+import { WebPushError } from '../errors.js'
+import { contentKeys, recordNonce } from './derive.js'
+
+/** RFC 8188 §2.1: salt (16) || rs (uint32) || idlen (uint8) || keyid (idlen). */
+export const HEADER_BASE = 21
+export const TAG = 16
+/** RFC 8188 §2.1: "Values smaller than 18 are invalid." (16 tag octets, a delimiter and one octet.) */
+export const MIN_RECORD_SIZE = 18
+
+/** The one message of every decryption failure, whatever failed (RFC 8188 §4.5: leak nothing). */
+export function decryptError(cause?: unknown): WebPushError {
+  return new WebPushError('ERR_WP_ECE_DECRYPT', 'decryption failed', cause === undefined ? undefined : { cause })
+}
+
+export interface SealParams {
+  ikm: Uint8Array
+  salt: Uint8Array
+  recordSize: number
+  keyId: Uint8Array
+  padding: number
+}
+
+/**
+ * Encrypts `plaintext` into an `aes128gcm` body. Padding goes first: each record takes as much of
+ * what is left as fits while keeping room for one data octet, so every record but the last is full
+ * (this is the layout of the RFC 8188 §3.2 example).
+ */
+export async function sealRecords(backend: CryptoBackend, plaintext: Uint8Array, p: SealParams): Promise<Uint8Array> {
+  const { cek, nonce } = await contentKeys(backend, 'aes128gcm', p.salt, p.ikm)
+  const key = await backend.importAesKey(cek)
+  const capacity = p.recordSize - TAG - 1 // data and padding octets in one record, besides the delimiter
+  const records = Math.max(1, Math.ceil((plaintext.length + p.padding) / capacity))
+  const headerLength = HEADER_BASE + p.keyId.length
+  const lastLength = plaintext.length + p.padding - (records - 1) * capacity + 1 + TAG
+  const body = new Uint8Array(headerLength + (records - 1) * p.recordSize + lastLength)
+  writeHeader(body, p.salt, p.recordSize, p.keyId)
+
+  let offset = headerLength
+  let data = 0
+  let padLeft = p.padding
+  for (let seq = 0; seq < records; seq++) {
+    const dataLeft = plaintext.length - data
+    const pad = Math.min(padLeft, capacity - (dataLeft > 0 ? 1 : 0))
+    const take = Math.min(dataLeft, capacity - pad)
+    padLeft -= pad
+    const last = seq === records - 1
+    // RFC 8188 §2: the record is data || delimiter (2 for the last record, 1 otherwise) || zeros.
+    const record = new Uint8Array(take + 1 + pad)
+    record.set(plaintext.subarray(data, data + take), 0)
+    record[take] = last ? 2 : 1
+    data += take
+    const sealed = await backend.aesGcmEncrypt(key, recordNonce(nonce, seq), record)
+    body.set(sealed, offset)
+    offset += sealed.length
+  }
+  return body
+}
+
+function writeHeader(body: Uint8Array, salt: Uint8Array, recordSize: number, keyId: Uint8Array): void {
+  body.set(salt, 0)
+  body[16] = recordSize >>> 24
+  body[17] = (recordSize >>> 16) & 0xff
+  body[18] = (recordSize >>> 8) & 0xff
+  body[19] = recordSize & 0xff
+  body[20] = keyId.length
+  body.set(keyId, HEADER_BASE)
+}
+
+/** The parsed RFC 8188 header of a body. */
+export interface Header {
+  salt: Uint8Array
+  recordSize: number
+  keyId: Uint8Array
+  /** Where the first record starts. */
+  offset: number
+}
+
+/**
+ * Reads the RFC 8188 §2.1 header.
+ * @throws WebPushError `ERR_WP_ECE_HEADER` when the body is too short for it, `ERR_WP_ECE_RECORD_SIZE` for rs < 18
+ */
+export function readHeader(body: Uint8Array): Header {
+  if (body.length < HEADER_BASE)
+    throw new WebPushError(
+      'ERR_WP_ECE_HEADER',
+      `body is ${body.length} bytes, shorter than the ${HEADER_BASE}-byte aes128gcm header`,
+    )
+  const recordSize =
+    (((body[16] as number) << 24) |
+      ((body[17] as number) << 16) |
+      ((body[18] as number) << 8) |
+      (body[19] as number)) >>>
+    0
+  const idlen = body[20] as number
+  if (body.length < HEADER_BASE + idlen)
+    throw new WebPushError(
+      'ERR_WP_ECE_HEADER',
+      `the aes128gcm header announces a ${idlen}-byte key id, past the end of the ${body.length}-byte body`,
+    )
+  if (recordSize < MIN_RECORD_SIZE)
+    throw new WebPushError(
+      'ERR_WP_ECE_RECORD_SIZE',
+      `record size must be at least ${MIN_RECORD_SIZE}, got ${recordSize}`,
+    )
+  return {
+    salt: body.subarray(0, 16),
+    recordSize,
+    keyId: body.subarray(HEADER_BASE, HEADER_BASE + idlen),
+    offset: HEADER_BASE + idlen,
+  }
+}
+
+/**
+ * Decrypts the records after the header. Returns the plaintext only when every record opened and
+ * the last one ends the message; any failure is the one `ERR_WP_ECE_DECRYPT`, and no partial
+ * plaintext is ever returned.
+ */
+export async function openRecords(
+  backend: CryptoBackend,
+  body: Uint8Array,
+  header: Header,
+  ikm: Uint8Array,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const { recordSize, offset } = header
+  const length = body.length - offset
+  // RFC 8188 §2: every record but the last is exactly rs octets; each holds at least a tag and a delimiter.
+  const records = Math.ceil(length / recordSize)
+  if (records === 0 || length - (records - 1) * recordSize < TAG + 1) throw decryptError()
+  const { cek, nonce } = await contentKeys(backend, 'aes128gcm', header.salt, ikm)
+  const key = await backend.importAesKey(cek)
+
+  const parts: Uint8Array[] = []
+  let total = 0
+  for (let seq = 0; seq < records; seq++) {
+    const start = offset + seq * recordSize
+    const sealed = body.subarray(start, Math.min(start + recordSize, body.length))
+    let plain: Uint8Array
+    try {
+      plain = await backend.aesGcmDecrypt(key, recordNonce(nonce, seq), sealed)
+    } catch (cause) {
+      throw decryptError(cause)
+    }
+    // RFC 8188 §2: the delimiter is the last non-zero octet: 2 in the last record, 1 in the others.
+    let end = plain.length - 1
+    while (end >= 0 && plain[end] === 0) end--
+    if (end < 0 || plain[end] !== (seq === records - 1 ? 2 : 1)) throw decryptError()
+    parts.push(plain.subarray(0, end))
+    total += end
+  }
+  const out = new Uint8Array(total)
+  let o = 0
+  for (const part of parts) {
+    out.set(part, o)
+    o += part.length
+  }
+  return out
+}

@@ -1,0 +1,31 @@
+/**
+ * `@wp/ece/utils`: the byte, base64url, key and argument helpers and the crypto backends, shared by
+ * every @wp package so that none of them copies a helper. Not needed by users of encryption alone.
+ */
+export {
+  availableBackends,
+  type BackendKey,
+  type BackendName,
+  backendByName,
+  type CryptoBackend,
+  getBackend,
+  type KeyPair,
+  useBackend,
+} from './backend.js'
+export { base64urlDecode, base64urlEncode } from './base64url.js'
+export {
+  type BytesLike,
+  concatBytes,
+  copyBytes,
+  describe,
+  equalBytes,
+  isBytes,
+  toBytes,
+  toInteger,
+  toOptions,
+  utf8Decode,
+  utf8Encode,
+} from './bytes.js'
+export { toPlaintext } from './ece.js'
+export { WebPushError, type WebPushErrorCode, type WebPushErrorOptions } from './errors.js'
+export { publicKeyOf, randomBytes, toPrivateKey, toPublicKey } from './keys.js'

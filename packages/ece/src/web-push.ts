@@ -1,0 +1,344 @@
+/**
+ * Web Push message encryption: RFC 8291 (`aes128gcm`) and the older `aesgcm` encoding
+ * (draft-ietf-webpush-encryption-04), in both directions.
+ */
+import { type BackendName, backendByName, type CryptoBackend, getBackend } from './backend.js'
+import { base64urlEncode } from './base64url.js'
+import { type BytesLike, isBytes, toBytes, toOptions } from './bytes.js'
+import { type Plaintext, toPlaintext } from './ece.js'
+import { WebPushError } from './errors.js'
+import { aesgcmContext, type ContentEncoding, contentKeys, recordNonce, webPushIkm } from './internal/derive.js'
+import { decryptError, HEADER_BASE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
+import { publicKeyOf, randomBytes, toPrivateKey, toPublicKey } from './keys.js'
+
+export type { ContentEncoding }
+
+/** RFC 8291 §4: the record size written in the header; a push message is one record. */
+const WEB_PUSH_RECORD_SIZE = 4096
+/** RFC 8030 §7.2: push services must accept bodies of up to 4096 octets, and need not take more. */
+const MAX_BODY = 4096
+/** The `aes128gcm` header of a Web Push message: salt, rs, idlen and the 65-byte sender key. */
+const WEB_PUSH_HEADER = HEADER_BASE + 65
+
+/** The receiver's public keys, as in `PushSubscription.toJSON().keys`. */
+export interface PushSubscriptionKeys {
+  /** The receiver's 65-byte P-256 public key, bytes or base64url. */
+  p256dh: BytesLike
+  /** The receiver's 16-byte auth secret, bytes or base64url. */
+  auth: BytesLike
+}
+
+/** Options of {@link encryptWebPush}. */
+export interface EncryptWebPushOptions {
+  /** `'aes128gcm'` (RFC 8291, the default) or the older `'aesgcm'`. */
+  encoding?: ContentEncoding
+  /** Octets of padding, or `'max'` to fill the record (hides the plaintext's length). Default 0. */
+  padding?: number | 'max'
+  /** For test vectors only: a fixed 16-byte salt. Reusing one is a vulnerability. */
+  salt?: BytesLike
+  /** For test vectors only: a fixed sender key pair. Reusing one is a vulnerability. */
+  senderKeys?: { privateKey: BytesLike; publicKey: BytesLike }
+  /** Run on this backend instead of the current default. */
+  backend?: BackendName
+}
+
+/** An encrypted Web Push message: the body and what the request must carry with it. */
+export interface EncryptedPush {
+  /** The request body. */
+  body: Uint8Array<ArrayBuffer>
+  /** The value of the `Content-Encoding` header. */
+  encoding: ContentEncoding
+  /** Headers this encoding needs: `{}` for `aes128gcm`; `Encryption` and `Crypto-Key` for `aesgcm`. */
+  headers: Record<string, string>
+  /** The 16-byte salt of this message. */
+  salt: Uint8Array<ArrayBuffer>
+  /** The sender's ephemeral 65-byte public key. */
+  senderPublicKey: Uint8Array<ArrayBuffer>
+}
+
+/** The receiver's keys for {@link decryptWebPush}. */
+export interface ReceiverKeys {
+  /** The receiver's 32-byte private key. */
+  privateKey: BytesLike
+  /** The receiver's 65-byte public key (`p256dh`). */
+  publicKey: BytesLike
+  /** The 16-byte auth secret. */
+  auth: BytesLike
+}
+
+/** Options of {@link decryptWebPush}. */
+export interface DecryptWebPushOptions {
+  /** The request's `Content-Encoding` (default `'aes128gcm'`). */
+  encoding?: ContentEncoding
+  /** The request's headers; `aesgcm` needs `Encryption` and `Crypto-Key` (names in any case). */
+  headers?: Record<string, string | undefined>
+  /** Run on this backend instead of the current default. */
+  backend?: BackendName
+}
+
+function toEncoding(value: unknown): ContentEncoding {
+  if (value === undefined) return 'aes128gcm'
+  if (value === 'aes128gcm' || value === 'aesgcm') return value
+  throw new WebPushError(
+    'ERR_WP_UNSUPPORTED_ENCODING',
+    `encoding must be 'aes128gcm' or 'aesgcm', got ${typeof value === 'string' ? `'${value.slice(0, 32)}'` : typeof value}`,
+  )
+}
+
+/**
+ * The largest plaintext one Web Push message can carry: the body (header included for
+ * `aes128gcm`) must fit in 4096 bytes and in one record.
+ * @returns 3993 for `aes128gcm` and 4078 for `aesgcm` at the default record size
+ */
+export function maxPlaintextLength(encoding: ContentEncoding, recordSize = 4096): number {
+  const enc = toEncoding(encoding)
+  if (enc === 'aes128gcm') {
+    if (!Number.isInteger(recordSize) || recordSize < 18)
+      throw new WebPushError(
+        'ERR_WP_ECE_RECORD_SIZE',
+        `record size must be an integer of at least 18, got ${recordSize}`,
+      )
+    // One record of data || 0x02 || padding || tag, within rs and within the 4096-byte body.
+    return Math.min(recordSize, MAX_BODY - WEB_PUSH_HEADER) - TAG - 1
+  }
+  if (!Number.isInteger(recordSize) || recordSize < 3)
+    throw new WebPushError('ERR_WP_ECE_RECORD_SIZE', `record size must be an integer of at least 3, got ${recordSize}`)
+  // aesgcm: uint16 padding length || padding || data, shorter than rs (a full record would need a
+  // terminating empty one), and the ciphertext with its tag within the 4096-byte body.
+  return Math.min(recordSize - 1, MAX_BODY - TAG) - 2
+}
+
+function toBackend(name: unknown): CryptoBackend {
+  return name === undefined ? getBackend() : backendByName(name as BackendName)
+}
+
+function toPadding(value: unknown, room: number, length: number): number {
+  if (value === undefined) return 0
+  if (value === 'max') return Math.max(0, room - length)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw new WebPushError(
+      'ERR_WP_INVALID_ARGUMENT',
+      `padding must be a non-negative integer or 'max', got ${typeof value === 'number' ? value : typeof value}`,
+    )
+  return value
+}
+
+/**
+ * Encrypts a push message for one subscription (RFC 8291), with a fresh ephemeral key pair and a
+ * fresh random salt, unless `senderKeys`/`salt` fix them for a test vector.
+ * @param plaintext bytes, or a string sent as UTF-8
+ * @param keys the subscription's `p256dh` and `auth`
+ * @throws WebPushError `ERR_WP_PAYLOAD_TOO_LARGE` (before any work), `ERR_WP_KEY_LENGTH`,
+ *   `ERR_WP_INVALID_POINT`, `ERR_WP_BASE64URL`, `ERR_WP_UNSUPPORTED_ENCODING`, `ERR_WP_INVALID_ARGUMENT`
+ */
+export async function encryptWebPush(
+  plaintext: Plaintext,
+  keys: PushSubscriptionKeys,
+  options?: EncryptWebPushOptions,
+): Promise<EncryptedPush> {
+  const data = toPlaintext(plaintext)
+  const opts = toOptions<EncryptWebPushOptions>(options, 'options')
+  const encoding = toEncoding(opts.encoding)
+  const room = maxPlaintextLength(encoding)
+  if (data.length > room)
+    throw new WebPushError(
+      'ERR_WP_PAYLOAD_TOO_LARGE',
+      `payload is ${data.length} bytes; an ${encoding} push message holds at most ${room}`,
+    )
+  const padding = toPadding(opts.padding, room, data.length)
+  if (data.length + padding > room)
+    throw new WebPushError(
+      'ERR_WP_PAYLOAD_TOO_LARGE',
+      `payload of ${data.length} bytes with ${padding} bytes of padding exceeds the ${room}-byte limit of an ${encoding} push message`,
+    )
+  const { p256dh, auth: authValue } = toOptions<PushSubscriptionKeys>(keys, 'keys')
+  const uaPublic = toPublicKey(p256dh, 'p256dh')
+  const auth = toBytes(authValue, 'auth', 16)
+  const salt = opts.salt === undefined ? randomBytes(16) : new Uint8Array(toBytes(opts.salt, 'salt', 16))
+  const backend = toBackend(opts.backend)
+
+  let asPublic: Uint8Array
+  let secret: Uint8Array
+  if (opts.senderKeys === undefined) {
+    ;({ publicKey: asPublic, secret } = await backend.ephemeralEcdh(uaPublic))
+  } else {
+    const sender = toOptions<{ privateKey: BytesLike; publicKey: BytesLike }>(opts.senderKeys, 'senderKeys')
+    const privateKey = toPrivateKey(sender.privateKey, 'senderKeys.privateKey')
+    asPublic = toPublicKey(sender.publicKey, 'senderKeys.publicKey')
+    if (base64urlEncode(publicKeyOf(privateKey)) !== base64urlEncode(asPublic))
+      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'senderKeys.publicKey does not match senderKeys.privateKey')
+    secret = await backend.ecdh({ privateKey, publicKey: asPublic }, uaPublic)
+  }
+  const senderPublicKey = new Uint8Array(asPublic)
+  const ikm = await webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
+
+  if (encoding === 'aes128gcm') {
+    const body = await sealRecords(backend, data, {
+      ikm,
+      salt,
+      recordSize: WEB_PUSH_RECORD_SIZE,
+      keyId: asPublic,
+      padding,
+    })
+    return { body: body as Uint8Array<ArrayBuffer>, encoding, headers: {}, salt, senderPublicKey }
+  }
+
+  // aesgcm (draft -03 §2): one record of uint16 padding length || zeros || data.
+  const { cek, nonce } = await contentKeys(backend, 'aesgcm', salt, ikm, aesgcmContext(uaPublic, asPublic))
+  const record = new Uint8Array(2 + padding + data.length)
+  record[0] = padding >>> 8
+  record[1] = padding & 0xff
+  record.set(data, 2 + padding)
+  const body = await backend.aesGcmEncrypt(await backend.importAesKey(cek), nonce, record)
+  return {
+    body: new Uint8Array(body),
+    encoding,
+    headers: { Encryption: `salt=${base64urlEncode(salt)}`, 'Crypto-Key': `dh=${base64urlEncode(asPublic)}` },
+    salt,
+    senderPublicKey,
+  }
+}
+
+/**
+ * Decrypts a push message as the user agent does (RFC 8291 §3, or the `aesgcm` draft).
+ * @param body the request body
+ * @param keys the receiver's key pair and auth secret
+ * @throws WebPushError `ERR_WP_ECE_DECRYPT` for every failure of the ciphertext (one message for all),
+ *   `ERR_WP_ECE_HEADER` for a malformed header (`Encryption`/`Crypto-Key` missing or unreadable for
+ *   `aesgcm`; a key id that is not a 65-byte key for `aes128gcm`), `ERR_WP_ECE_RECORD_SIZE`,
+ *   `ERR_WP_INVALID_POINT`, `ERR_WP_KEY_LENGTH`
+ */
+export async function decryptWebPush(
+  body: Uint8Array,
+  keys: ReceiverKeys,
+  options?: DecryptWebPushOptions,
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (!isBytes(body))
+    throw new WebPushError(
+      'ERR_WP_INVALID_ARGUMENT',
+      `body must be a Uint8Array, got ${body === null ? 'null' : typeof body}`,
+    )
+  const opts = toOptions<DecryptWebPushOptions>(options, 'options')
+  const encoding = toEncoding(opts.encoding)
+  const k = toOptions<ReceiverKeys>(keys, 'keys')
+  const privateKey = toPrivateKey(k.privateKey, 'privateKey')
+  const uaPublic = toPublicKey(k.publicKey, 'publicKey')
+  const auth = toBytes(k.auth, 'auth', 16)
+  const backend = toBackend(opts.backend)
+  const own = { privateKey, publicKey: uaPublic }
+
+  if (encoding === 'aes128gcm') {
+    const header = readHeader(body)
+    // RFC 8291 §4: the key id is the sender's 65-byte public key.
+    if (header.keyId.length !== 65)
+      throw new WebPushError(
+        'ERR_WP_ECE_HEADER',
+        `the aes128gcm key id must be the sender's 65-byte public key, got ${header.keyId.length} bytes`,
+      )
+    const asPublic = toPublicKey(header.keyId, 'the sender key in the aes128gcm header')
+    const secret = await backend.ecdh(own, asPublic)
+    const ikm = await webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
+    return openRecords(backend, body, header, ikm)
+  }
+
+  const params = aesgcmParams(opts.headers)
+  const asPublic = toPublicKey(params.dh, 'the dh key in Crypto-Key')
+  const secret = await backend.ecdh(own, asPublic)
+  const ikm = await webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
+  const { cek, nonce } = await contentKeys(backend, 'aesgcm', params.salt, ikm, aesgcmContext(uaPublic, asPublic))
+  return openAesgcm(backend, body, cek, nonce, params.recordSize)
+}
+
+/**
+ * Reads `salt` and `rs` from `Encryption` and `dh` from `Crypto-Key` (draft -03 §3). Header names
+ * match in any case; `crypto_key` (the spelling of Mozilla's WebSocket protocol) is read too.
+ */
+function aesgcmParams(headers: Record<string, string | undefined> | undefined): {
+  salt: Uint8Array
+  dh: Uint8Array
+  recordSize: number
+} {
+  const find = (...names: string[]): string | undefined => {
+    if (headers === undefined || headers === null || typeof headers !== 'object') return undefined
+    for (const [name, value] of Object.entries(headers))
+      if (names.includes(name.toLowerCase()) && typeof value === 'string') return value
+    return undefined
+  }
+  const encryption = find('encryption')
+  const cryptoKey = find('crypto-key', 'crypto_key')
+  if (encryption === undefined || cryptoKey === undefined)
+    throw new WebPushError('ERR_WP_ECE_HEADER', 'aesgcm needs the Encryption and Crypto-Key headers of the request')
+  const enc = parseParams(encryption)
+  const ck = parseParams(cryptoKey)
+  if (enc.salt === undefined) throw new WebPushError('ERR_WP_ECE_HEADER', 'the Encryption header has no salt')
+  if (ck.dh === undefined) throw new WebPushError('ERR_WP_ECE_HEADER', 'the Crypto-Key header has no dh')
+  let recordSize = 4096
+  if (enc.rs !== undefined) {
+    if (!/^\d{1,10}$/.test(enc.rs))
+      throw new WebPushError('ERR_WP_ECE_HEADER', 'the rs parameter of the Encryption header is not a number')
+    recordSize = Number(enc.rs)
+    if (recordSize < 3 || recordSize > 0xffffffff)
+      throw new WebPushError('ERR_WP_ECE_RECORD_SIZE', `record size must be at least 3, got ${recordSize}`)
+  }
+  return { salt: toBytes(enc.salt, 'salt', 16), dh: toBytes(ck.dh, 'dh'), recordSize }
+}
+
+/** Parameters of `Encryption`/`Crypto-Key` values: `a=b;c="d", e=f` (the first value of each name wins). */
+function parseParams(value: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const part of value.split(/[;,]/)) {
+    const eq = part.indexOf('=')
+    if (eq < 0) continue
+    const name = part.slice(0, eq).trim().toLowerCase()
+    let v = part.slice(eq + 1).trim()
+    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1)
+    if (!(name in out)) out[name] = v
+  }
+  return out
+}
+
+/**
+ * aesgcm records (draft -03 §2): each record is rs octets of plaintext plus a 16-octet tag and
+ * starts with a uint16 padding length followed by that many zeros. The last record must be shorter
+ * than a full one, or the message was truncated.
+ */
+async function openAesgcm(
+  backend: CryptoBackend,
+  body: Uint8Array,
+  cek: Uint8Array,
+  nonce: Uint8Array,
+  recordSize: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const chunk = recordSize + TAG
+  const records = Math.floor(body.length / chunk) + 1
+  const lastLength = body.length - (records - 1) * chunk
+  if (lastLength < TAG + 2) throw decryptError()
+  const key = await backend.importAesKey(cek)
+  const parts: Uint8Array[] = []
+  let total = 0
+  for (let seq = 0; seq < records; seq++) {
+    const start = seq * chunk
+    let plain: Uint8Array
+    try {
+      plain = await backend.aesGcmDecrypt(
+        key,
+        recordNonce(nonce, seq),
+        body.subarray(start, Math.min(start + chunk, body.length)),
+      )
+    } catch (cause) {
+      throw decryptError(cause)
+    }
+    const pad = ((plain[0] as number) << 8) | (plain[1] as number)
+    if (2 + pad > plain.length) throw decryptError()
+    for (let i = 2; i < 2 + pad; i++) if (plain[i] !== 0) throw decryptError()
+    parts.push(plain.subarray(2 + pad))
+    total += plain.length - 2 - pad
+  }
+  const out = new Uint8Array(total)
+  let o = 0
+  for (const part of parts) {
+    out.set(part, o)
+    o += part.length
+  }
+  return out
+}
