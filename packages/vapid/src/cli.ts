@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+/**
+ * `vapid`: make, inspect and use VAPID keys from the shell.
+ *
+ *   vapid generate [--out DIR] [--json] [--force]
+ *   vapid sign --key FILE --claims FILE [--json] [--legacy]
+ *   vapid verify --token JWT --key FILE [--audience ORIGIN]
+ *   vapid application-server-key --key FILE
+ *
+ * py_vapid's spellings work too: --gen, --sign CLAIMS, --applicationServerKey, -k/--private-key, --json.
+ * Errors go to stderr and the exit status is non-zero on any failure (1; 2 for a usage error).
+ */
+import { constants } from 'node:fs'
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { WebPushError } from '@wp/ece'
+import { audienceOf, vapidHeaders } from './headers.js'
+import { generateVapidKeys, importPublicKey, importVapidKey, readVapidKeyFile } from './keys.js'
+import { verifyVapidToken } from './token.js'
+
+const USAGE = `Usage: vapid <command> [options]
+
+Commands:
+  generate                   write private_key.pem and public_key.pem, print the application server key
+      --out DIR              folder to write to (default: the current folder)
+      --force                overwrite existing key files
+      --json                 print {"applicationServerKey","publicKey","privateKey"} (base64url) instead
+  sign                       print the VAPID headers for a claims file
+      --key FILE             the private key (default: private_key.pem)
+      --claims FILE          JSON with "sub", "aud" (the push service origin) and optionally "exp"
+      --endpoint URL         take "aud" from this subscription endpoint instead
+      --legacy               the aesgcm-era headers (Authorization: WebPush, Crypto-Key: p256ecdsa=)
+      --json                 print the headers as JSON
+  verify                     check a token's signature and claims; prints the claims as JSON
+      --token JWT            the token (or a whole "vapid t=..., k=..." value)
+      --key FILE             a public or private key file (PEM or DER)
+      --audience ORIGIN      also require this "aud"
+  application-server-key     print the key a page passes to pushManager.subscribe()
+      --key FILE             the private key (default: private_key.pem)
+
+py_vapid spellings: --gen, --sign CLAIMS_FILE, --applicationServerKey, -k/--private-key FILE, --json.
+`
+
+class UsageError extends Error {}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function readJson(path: string, what: string): Promise<Record<string, unknown>> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (cause) {
+    const code = (cause as { code?: string }).code
+    throw new WebPushError(
+      'ERR_WP_INVALID_ARGUMENT',
+      code === 'ENOENT' ? `no ${what} file at ${path}` : `cannot read ${path}`,
+    )
+  }
+  try {
+    const value = JSON.parse(text)
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object')
+    return value
+  } catch {
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${path} is not a JSON object`)
+  }
+}
+
+export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      out: { type: 'string', short: 'o' },
+      force: { type: 'boolean', short: 'f' },
+      json: { type: 'boolean' },
+      key: { type: 'string', short: 'k' },
+      'private-key': { type: 'string' },
+      claims: { type: 'string', short: 'c' },
+      endpoint: { type: 'string' },
+      legacy: { type: 'boolean' },
+      token: { type: 'string', short: 't' },
+      audience: { type: 'string' },
+      // py_vapid
+      gen: { type: 'boolean', short: 'g' },
+      sign: { type: 'string', short: 's' },
+      applicationServerKey: { type: 'boolean' },
+      'application-server-key': { type: 'boolean' },
+    },
+  })
+  if (values.help) {
+    out(USAGE)
+    return 0
+  }
+  const commands: string[] = [...positionals]
+  if (values.gen) commands.push('generate')
+  if (values.sign !== undefined) commands.push('sign')
+  if (values.applicationServerKey || values['application-server-key']) commands.push('application-server-key')
+  if (commands.length === 0) throw new UsageError('no command given')
+  const keyFile = values.key ?? values['private-key'] ?? 'private_key.pem'
+
+  for (const command of commands) {
+    switch (command) {
+      case 'generate':
+      case 'gen': {
+        const dir = values.out ?? '.'
+        const privatePath = join(dir, 'private_key.pem')
+        const publicPath = join(dir, 'public_key.pem')
+        if (!values.force)
+          for (const path of [privatePath, publicPath])
+            if (await exists(path))
+              throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${path} exists; pass --force to overwrite it`)
+        const pair = await generateVapidKeys()
+        const key = await importVapidKey(pair.privateKey)
+        await mkdir(dir, { recursive: true })
+        await writeFile(privatePath, key.toPEM(), { mode: 0o600 })
+        await writeFile(publicPath, key.publicKeyPEM(), { mode: 0o644 })
+        err(`wrote ${privatePath} and ${publicPath}`)
+        if (values.json)
+          out(
+            JSON.stringify({
+              applicationServerKey: key.applicationServerKey,
+              publicKey: pair.publicKey,
+              privateKey: pair.privateKey,
+            }),
+          )
+        else out(key.applicationServerKey)
+        break
+      }
+      case 'sign': {
+        const claimsFile = values.claims ?? values.sign
+        if (claimsFile === undefined) throw new UsageError('sign needs --claims FILE')
+        const claims = await readJson(claimsFile, 'claims')
+        const key = await readVapidKeyFile(keyFile)
+        const encoding = values.legacy ? 'aesgcm' : 'aes128gcm'
+        const exp = claims.exp as number | undefined
+        const audience = values.endpoint !== undefined ? audienceOf(values.endpoint) : claims.aud
+        if (audience === undefined)
+          throw new WebPushError(
+            'ERR_WP_VAPID_CLAIMS',
+            'the claims need "aud" (the push service origin), or pass --endpoint',
+          )
+        const headers = await vapidHeaders({
+          key,
+          endpoint: audience as string,
+          subject: claims.sub as string,
+          encoding,
+          ...(exp === undefined ? {} : { expiresAt: exp }),
+        })
+        if (values.json) out(JSON.stringify(headers))
+        else for (const [name, value] of Object.entries(headers)) out(`${name}: ${value}`)
+        break
+      }
+      case 'verify': {
+        let token = values.token
+        if (token === undefined) throw new UsageError('verify needs --token JWT')
+        const match = /t=([^,\s]+)/.exec(token) ?? /^(?:WebPush|vapid)\s+(\S+)$/i.exec(token.trim())
+        if (match) token = match[1] as string
+        const bytes = await readFile(keyFile).catch((cause) => {
+          throw new WebPushError('ERR_WP_VAPID_KEY', `no key file at ${keyFile}`, { cause })
+        })
+        const text = new TextDecoder().decode(bytes)
+        const publicKey = importPublicKey(text.includes('-----BEGIN') ? text : new Uint8Array(bytes))
+        const claims = await verifyVapidToken(
+          token,
+          publicKey,
+          values.audience === undefined ? {} : { audience: values.audience },
+        )
+        out(JSON.stringify(claims))
+        break
+      }
+      case 'application-server-key': {
+        const key = await readVapidKeyFile(keyFile)
+        out(values.json ? JSON.stringify({ applicationServerKey: key.applicationServerKey }) : key.applicationServerKey)
+        break
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`)
+    }
+  }
+  return 0
+}
+
+async function run(): Promise<void> {
+  const write = (stream: NodeJS.WriteStream) => (line: string) => stream.write(line.endsWith('\n') ? line : `${line}\n`)
+  try {
+    process.exitCode = await main(process.argv.slice(2), write(process.stdout), write(process.stderr))
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`vapid: ${(error as Error).message}\n\n${USAGE}`)
+      process.exitCode = 2
+    } else if (WebPushError.is(error)) {
+      process.stderr.write(`vapid: ${error.message} (${error.code})\n`)
+      process.exitCode = 1
+    } else {
+      process.stderr.write(`vapid: ${(error as Error)?.message ?? String(error)}\n`)
+      process.exitCode = 1
+    }
+  }
+}
+
+await run()
