@@ -1,0 +1,142 @@
+/** The send loop shared by every transport: attempts, timeouts, classification and retries. */
+import { WebPushError } from '@wp/ece'
+import { isRetryableStatus, outcomeOf, parseReason, parseRetryAfter } from '../classify.js'
+import { abortedError, NOT_WRITTEN, PushServiceError, timeoutError } from '../errors.js'
+import type { CheckedRequest } from '../request.js'
+import type { PushResponse, RetryOptions } from '../types.js'
+
+/** What one attempt returns: the raw answer. */
+export interface RawResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+  protocol: 'http/1.1' | 'h2'
+}
+
+/** One attempt: must settle or reject when `signal` aborts. */
+export type Attempt = (request: CheckedRequest, signal: AbortSignal) => Promise<RawResponse>
+
+export interface Policy {
+  timeoutMs: number
+  retries: number
+  maxDelayMs: number
+  baseDelayMs: number
+}
+
+export function toPolicy(timeoutMs: unknown, retry: RetryOptions | false | undefined): Policy {
+  const timeout = timeoutMs ?? 30_000
+  if (typeof timeout !== 'number' || !(timeout > 0))
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'timeoutMs must be a positive number')
+  if (retry === false) return { timeoutMs: timeout, retries: 0, maxDelayMs: 0, baseDelayMs: 0 }
+  const retries = retry?.retries ?? 2
+  const maxDelayMs = retry?.maxDelayMs ?? 60_000
+  const baseDelayMs = retry?.baseDelayMs ?? 500
+  if (!Number.isInteger(retries) || retries < 0 || retries > 20)
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'retry.retries must be an integer from 0 to 20')
+  if (typeof maxDelayMs !== 'number' || maxDelayMs < 0 || typeof baseDelayMs !== 'number' || baseDelayMs < 0)
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'retry delays must be non-negative numbers')
+  return { timeoutMs: timeout, retries, maxDelayMs, baseDelayMs }
+}
+
+/** Builds the public response from a raw one. */
+export function toResponse(raw: RawResponse, host: string, attempts: number): PushResponse {
+  const response: PushResponse = {
+    status: raw.status,
+    headers: raw.headers,
+    body: raw.body,
+    outcome: outcomeOf(raw.status, raw.headers, host),
+    protocol: raw.protocol,
+    attempts,
+  }
+  const retryAfterMs = parseRetryAfter(raw.headers['retry-after'])
+  if (retryAfterMs !== undefined) response.retryAfterMs = retryAfterMs
+  const location = raw.headers.location
+  if (location !== undefined) response.location = location
+  const reason = parseReason(raw.status, raw.headers, raw.body)
+  if (reason !== undefined) response.reason = reason
+  return response
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortedError(signal.reason))
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(abortedError(signal?.reason))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * Runs one attempt under the whole-attempt timeout and the caller's signal. The attempt is aborted
+ * through its signal, and this settles at the deadline even if the attempt does not.
+ */
+function attemptOnce(attempt: Attempt, request: CheckedRequest, policy: Policy, signal: AbortSignal | undefined): Promise<RawResponse> {
+  if (signal?.aborted) return Promise.reject(abortedError(signal.reason))
+  const controller = new AbortController()
+  return new Promise<RawResponse>((resolve, reject) => {
+    let settled = false
+    const settle = (error: unknown, value?: RawResponse) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      if (error === undefined) resolve(value as RawResponse)
+      else reject(error)
+    }
+    const timer = setTimeout(() => {
+      settle(timeoutError(request.endpoint, policy.timeoutMs))
+      controller.abort()
+    }, policy.timeoutMs)
+    const onAbort = () => {
+      settle(abortedError(signal?.reason))
+      controller.abort()
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    attempt(request, controller.signal).then(
+      (value) => settle(undefined, value),
+      (error) => settle(error ?? new Error('attempt failed')),
+    )
+  })
+}
+
+/**
+ * Sends with retries: only on 429, 500, 502, 503, 504 and on connection failures before the request
+ * was written. `Retry-After` is honoured: a wait longer than `maxDelayMs` is not taken, and the error
+ * carries `retryAfterMs` for the caller to schedule. Otherwise full-jitter exponential backoff.
+ */
+export async function sendWithRetries(
+  attempt: Attempt,
+  request: CheckedRequest,
+  policy: Policy,
+  signal: AbortSignal | undefined,
+): Promise<PushResponse> {
+  const host = request.url.hostname
+  for (let n = 0; ; n++) {
+    let response: PushResponse | undefined
+    let failure: unknown
+    try {
+      response = toResponse(await attemptOnce(attempt, request, policy, signal), host, n + 1)
+    } catch (error) {
+      failure = error
+    }
+    if (response !== undefined && response.outcome === 'created') return response
+    const canRetry =
+      n < policy.retries &&
+      (response !== undefined
+        ? isRetryableStatus(response.status)
+        : (failure as { [NOT_WRITTEN]?: boolean } | undefined)?.[NOT_WRITTEN] === true)
+    let delay = Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** n)
+    if (response?.retryAfterMs !== undefined) delay = response.retryAfterMs
+    if (!canRetry || delay > policy.maxDelayMs) {
+      if (response !== undefined) throw new PushServiceError(request.endpoint, response)
+      throw failure
+    }
+    await sleep(delay, signal)
+  }
+}

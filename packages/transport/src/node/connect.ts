@@ -1,0 +1,181 @@
+/**
+ * Opening connections to push services in Node: DNS through the private-network guard, an optional
+ * HTTP CONNECT proxy, TLS with ALPN. Every socket either transport uses comes from here.
+ */
+import { type LookupAddress, lookup as dnsLookup } from 'node:dns'
+import { connect as netConnect, type Socket } from 'node:net'
+import { connect as tlsConnect, type TLSSocket } from 'node:tls'
+import { ipKind, isPrivateAddress } from '../address.js'
+import { forbiddenError, networkError } from '../errors.js'
+
+export interface ConnectOptions {
+  allowPrivateNetwork: boolean
+  proxy: URL | undefined
+  ca: string | string[] | undefined
+}
+
+export interface Target {
+  protocol: string
+  hostname: string
+  port: number
+  /** For error messages. */
+  endpoint: string
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
+
+/** A `dns.lookup` that leaves out (or, when nothing is left, refuses) private addresses. */
+export function guardedLookup(endpoint: string, allowPrivateNetwork: boolean) {
+  return (hostname: string, options: { all?: boolean; family?: number | string }, callback: LookupCallback): void => {
+    dnsLookup(hostname, { ...options, all: true } as { all: true }, (error, addresses) => {
+      if (error) return callback(error, [])
+      const usable = allowPrivateNetwork ? addresses : addresses.filter((a) => !isPrivateAddress(a.address))
+      if (usable.length === 0)
+        return callback(forbiddenError(endpoint, `${hostname} resolves to a private address`) as never, [])
+      if (options.all) callback(null, usable)
+      else callback(null, (usable[0] as LookupAddress).address, (usable[0] as LookupAddress).family)
+    })
+  }
+}
+
+function resolveOne(endpoint: string, hostname: string, allowPrivateNetwork: boolean): Promise<string> {
+  return new Promise((resolve, reject) =>
+    guardedLookup(endpoint, allowPrivateNetwork)(hostname, {}, (error, address) =>
+      error ? reject(error) : resolve(address as string),
+    ),
+  )
+}
+
+function once(socket: Socket, event: string, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      socket.off(event, onEvent)
+      socket.off('error', onError)
+      socket.off('close', onClose)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const onEvent = () => {
+      cleanup()
+      resolve()
+    }
+    const onError = (error: Error) => {
+      cleanup()
+      reject(error)
+    }
+    const onClose = () => {
+      cleanup()
+      reject(Object.assign(new Error('socket closed while connecting'), { code: 'ECONNRESET' }))
+    }
+    const onAbort = () => {
+      cleanup()
+      socket.destroy()
+      reject(Object.assign(new Error('aborted while connecting'), { code: 'ABORT_ERR' }))
+    }
+    socket.once(event, onEvent)
+    socket.once('error', onError)
+    socket.once('close', onClose)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** Opens a tunnel through an HTTP CONNECT proxy to `host:port`. */
+async function tunnel(proxy: URL, host: string, port: number, signal: AbortSignal | undefined): Promise<Socket> {
+  const socket = netConnect({ host: proxy.hostname.replace(/^\[|\]$/g, ''), port: Number(proxy.port || 80) })
+  await once(socket, 'connect', signal)
+  const authority = ipKind(host) === 'ipv6' ? `[${host}]:${port}` : `${host}:${port}`
+  let head = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n`
+  if (proxy.username !== '' || proxy.password !== '') {
+    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
+    head += `Proxy-Authorization: Basic ${btoa(credentials)}\r\n`
+  }
+  socket.write(`${head}\r\n`)
+  const response = await new Promise<{ status: number; rest: Buffer }>((resolve, reject) => {
+    let buffered = Buffer.alloc(0)
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk])
+      const end = buffered.indexOf('\r\n\r\n')
+      if (end < 0) {
+        if (buffered.length > 16_384) fail(new Error('proxy answer too long'))
+        return
+      }
+      cleanup()
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(buffered.subarray(0, end).toString('latin1'))?.[1] ?? 0)
+      resolve({ status, rest: buffered.subarray(end + 4) })
+    }
+    const fail = (error: Error) => {
+      cleanup()
+      socket.destroy()
+      reject(error)
+    }
+    const onClose = () => fail(Object.assign(new Error('proxy closed the connection'), { code: 'ECONNRESET' }))
+    const onAbort = () => fail(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }))
+    const cleanup = () => {
+      socket.off('data', onData)
+      socket.off('error', fail)
+      socket.off('close', onClose)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    socket.on('data', onData)
+    socket.on('error', fail)
+    socket.on('close', onClose)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+  if (response.status !== 200) {
+    socket.destroy()
+    throw Object.assign(new Error(`proxy refused CONNECT with status ${response.status}`), { code: 'EPROXY' })
+  }
+  if (response.rest.length > 0) socket.unshift(response.rest)
+  return socket
+}
+
+/**
+ * A connected socket to `target`, TLS when `https:`, offering `alpn` (`['h2', 'http/1.1']` lets the
+ * server choose). Errors are `ERR_WP_NETWORK` marked as not written, or `ERR_WP_ENDPOINT_FORBIDDEN`.
+ */
+export async function openSocket(
+  target: Target,
+  alpn: string[] | undefined,
+  options: ConnectOptions,
+  signal?: AbortSignal,
+): Promise<Socket | TLSSocket> {
+  const { hostname, port, endpoint } = target
+  const host = hostname.replace(/^\[|\]$/g, '')
+  const literal = ipKind(host) !== undefined
+  if (!options.allowPrivateNetwork && literal && isPrivateAddress(host))
+    throw forbiddenError(endpoint, 'the host is a loopback, private or link-local address')
+  try {
+    let raw: Socket | undefined
+    if (options.proxy !== undefined) {
+      // Resolve here and tunnel to the address, so the guard judges the address actually used.
+      const address = literal ? host : await resolveOne(endpoint, host, options.allowPrivateNetwork)
+      raw = await tunnel(options.proxy, address, port, signal)
+    }
+    let socket: Socket | TLSSocket
+    if (target.protocol === 'https:') {
+      socket = tlsConnect({
+        ...(raw === undefined
+          ? { host, port, lookup: guardedLookup(endpoint, options.allowPrivateNetwork) as never }
+          : { socket: raw }),
+        ...(literal ? {} : { servername: host }),
+        ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+      })
+      await once(socket, 'secureConnect', signal)
+    } else {
+      socket = raw ?? netConnect({ host, port, lookup: guardedLookup(endpoint, options.allowPrivateNetwork) as never })
+      if (raw === undefined) await once(socket, 'connect', signal)
+    }
+    if (options.proxy === undefined && !options.allowPrivateNetwork) {
+      const remote = socket.remoteAddress
+      if (remote === undefined || isPrivateAddress(remote)) {
+        socket.destroy()
+        throw forbiddenError(endpoint, 'the connection reached a private address')
+      }
+    }
+    socket.setNoDelay(true)
+    return socket
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('ERR_WP_')) throw error
+    throw networkError(endpoint, error, true)
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * The Node transport: an undici pool per origin for HTTP/1.1 (keep-alive, bounded connections) and
+ * one multiplexed node:http2 session per origin for HTTP/2. Under `http2: 'auto'` the first
+ * connection to an origin offers both in ALPN and the server's choice decides for that origin.
+ */
+import {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  constants as h2constants,
+  connect as h2connect,
+  type IncomingHttpHeaders,
+} from 'node:http2'
+import type { Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+import { WebPushError } from '@wp/ece'
+import { Pool } from 'undici'
+import { networkError } from '../errors.js'
+import { type CheckedRequest, checkRequest } from '../request.js'
+import { type Policy, type RawResponse, sendWithRetries, toPolicy } from '../internal/send.js'
+import type { PushRequest, PushResponse, SendOptions, Transport, TransportOptions } from '../types.js'
+import { type ConnectOptions, openSocket, type Target } from './connect.js'
+
+/** Response bodies past this are cut: push services answer in a few hundred bytes. */
+const MAX_RESPONSE_BODY = 64 * 1024
+/** Headers HTTP/2 forbids (RFC 9113 §8.2.2). */
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host'])
+
+interface OriginState {
+  target: Target
+  mode: 'h1' | 'h2' | undefined
+  probing: Promise<void> | undefined
+  pool: Pool | undefined
+  /** The probe's socket when the server chose HTTP/1.1: the pool's first connection. */
+  spare: Socket | TLSSocket | undefined
+  session: ClientHttp2Session | undefined
+  sessionStreams: number
+}
+
+function flatten(headers: Record<string, string | string[] | undefined> | IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name in headers) {
+    if (name.charCodeAt(0) === 58 /* : */) continue
+    const value = headers[name]
+    if (value === undefined) continue
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value)
+  }
+  return out
+}
+
+class NodeTransport implements Transport {
+  readonly #policy: Policy
+  readonly #http2: 'auto' | boolean
+  readonly #maxConnections: number
+  readonly #connect: ConnectOptions
+  readonly #userAgent: string
+  readonly #origins = new Map<string, OriginState>()
+  readonly #inflight = new Set<Promise<unknown>>()
+  #closed = false
+
+  constructor(options: TransportOptions) {
+    this.#policy = toPolicy(options.timeoutMs, options.retry)
+    const http2 = options.http2 ?? 'auto'
+    if (http2 !== 'auto' && http2 !== true && http2 !== false)
+      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', "http2 must be 'auto', true or false")
+    this.#http2 = http2
+    const max = options.maxConnectionsPerOrigin ?? 64
+    if (!Number.isInteger(max) || max < 1)
+      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'maxConnectionsPerOrigin must be a positive integer')
+    this.#maxConnections = max
+    let proxy: URL | undefined
+    if (options.proxy !== undefined) {
+      try {
+        proxy = new URL(options.proxy)
+      } catch {
+        throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'proxy must be a URL such as http://proxy:3128')
+      }
+      if (proxy.protocol !== 'http:') throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'proxy must be an http: URL')
+    }
+    this.#connect = { allowPrivateNetwork: options.allowPrivateNetwork === true, proxy, ca: options.ca }
+    this.#userAgent = options.userAgent ?? 'wp-transport'
+  }
+
+  send(request: PushRequest, options?: SendOptions): Promise<PushResponse> {
+    if (this.#closed) return Promise.reject(new WebPushError('ERR_WP_CLOSED', 'the transport is closed'))
+    let checked: CheckedRequest
+    try {
+      checked = checkRequest(request, this.#connect.allowPrivateNetwork)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const promise = sendWithRetries(this.#attempt, checked, this.#policy, options?.signal)
+    this.#inflight.add(promise)
+    const done = () => this.#inflight.delete(promise)
+    promise.then(done, done)
+    return promise
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
+    const closing: Promise<unknown>[] = []
+    for (const state of this.#origins.values()) {
+      if (state.pool) closing.push(state.pool.close())
+      if (state.session && !state.session.closed)
+        closing.push(new Promise<void>((resolve) => (state.session as ClientHttp2Session).close(() => resolve())))
+      state.spare?.destroy()
+    }
+    this.#origins.clear()
+    await Promise.allSettled(closing)
+  }
+
+  #attempt = async (request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> => {
+    const state = this.#state(request)
+    if (state.mode === undefined) {
+      state.probing ??= this.#probe(state, signal).finally(() => {
+        state.probing = undefined
+      })
+      await state.probing
+    }
+    if (state.mode === 'h2') return this.#sendH2(state, request, signal)
+    return this.#sendH1(state, request, signal)
+  }
+
+  #state(request: CheckedRequest): OriginState {
+    let state = this.#origins.get(request.origin)
+    if (state === undefined) {
+      const { url } = request
+      state = {
+        target: {
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+          endpoint: request.endpoint,
+        },
+        mode: this.#http2 === false || (url.protocol === 'http:' && this.#http2 !== true) ? 'h1' : this.#http2 === true ? 'h2' : undefined,
+        probing: undefined,
+        pool: undefined,
+        spare: undefined,
+        session: undefined,
+        sessionStreams: 0,
+      }
+      this.#origins.set(request.origin, state)
+    }
+    return state
+  }
+
+  /** Opens the first connection offering h2 and http/1.1, and keeps it for whichever the server chose. */
+  async #probe(state: OriginState, signal: AbortSignal): Promise<void> {
+    const socket = await openSocket(state.target, ['h2', 'http/1.1'], this.#connect, signal)
+    if ((socket as TLSSocket).alpnProtocol === 'h2') {
+      state.mode = 'h2'
+      this.#openSession(state, socket)
+    } else {
+      state.mode = 'h1'
+      state.spare = socket
+    }
+  }
+
+  #pool(state: OriginState): Pool {
+    if (state.pool === undefined) {
+      const { target } = state
+      state.pool = new Pool(`${target.protocol}//${target.hostname}${target.port ? `:${target.port}` : ''}`, {
+        connections: this.#maxConnections,
+        pipelining: 1,
+        connect: (_options, callback) => {
+          const spare = state.spare
+          state.spare = undefined
+          if (spare !== undefined && !spare.destroyed) {
+            // undici expects the callback after connect() has returned.
+            queueMicrotask(() => callback(null, spare))
+            return
+          }
+          openSocket(target, target.protocol === 'https:' ? ['http/1.1'] : undefined, this.#connect).then(
+            (socket) => callback(null, socket),
+            (error) => callback(error, null),
+          )
+        },
+      })
+    }
+    return state.pool
+  }
+
+  async #sendH1(state: OriginState, request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> {
+    const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...request.headers }
+    let response: Awaited<ReturnType<Pool['request']>>
+    try {
+      response = await this.#pool(state).request({
+        method: 'POST',
+        path: request.path,
+        headers,
+        body: request.body ?? null,
+        signal,
+      })
+    } catch (error) {
+      throw this.#wrap(request, error)
+    }
+    let body = ''
+    try {
+      let size = 0
+      const chunks: Buffer[] = []
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length
+        if (size > MAX_RESPONSE_BODY) {
+          response.body.destroy()
+          break
+        }
+        chunks.push(chunk as Buffer)
+      }
+      body = Buffer.concat(chunks).toString('utf8')
+    } catch (error) {
+      throw this.#wrap(request, error)
+    }
+    return { status: response.statusCode, headers: flatten(response.headers), body, protocol: 'http/1.1' }
+  }
+
+  #wrap(request: CheckedRequest, error: unknown): unknown {
+    if (WebPushError.is(error)) return error
+    const code = (error as { code?: string })?.code
+    if (code === 'UND_ERR_ABORTED' || (error as Error)?.name === 'AbortError') return error
+    // A connector failure reaches us as the cause or as itself.
+    const cause = (error as { cause?: unknown })?.cause
+    if (WebPushError.is(cause)) return cause
+    return networkError(request.endpoint, error, code === 'UND_ERR_CONNECT_TIMEOUT')
+  }
+
+  #openSession(state: OriginState, socket: Socket | TLSSocket): ClientHttp2Session {
+    const { target } = state
+    const session = h2connect(`${target.protocol}//${target.hostname}:${target.port}`, {
+      createConnection: () => socket,
+    })
+    state.session = session
+    state.sessionStreams = 0
+    session.unref()
+    const forget = () => {
+      if (state.session === session) {
+        state.session = undefined
+        // Re-decide on the next request: the server may have changed.
+        if (this.#http2 === 'auto') state.mode = undefined
+      }
+    }
+    session.on('close', forget)
+    session.on('goaway', forget)
+    session.on('error', forget)
+    return session
+  }
+
+  async #session(state: OriginState, signal: AbortSignal): Promise<ClientHttp2Session> {
+    const current = state.session
+    if (current !== undefined && !current.closed && !current.destroyed) return current
+    const socket = await openSocket(state.target, state.target.protocol === 'https:' ? ['h2'] : undefined, this.#connect, signal)
+    if (state.target.protocol === 'https:' && (socket as TLSSocket).alpnProtocol !== 'h2') {
+      socket.destroy()
+      throw networkError(state.target.endpoint, Object.assign(new Error('the server does not speak HTTP/2'), { code: 'ENOH2' }), true)
+    }
+    return this.#openSession(state, socket)
+  }
+
+  async #sendH2(state: OriginState, request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> {
+    const session = await this.#session(state, signal)
+    const headers: Record<string, string> = {
+      ':method': 'POST',
+      ':path': request.path,
+      'user-agent': this.#userAgent,
+      'content-length': String(request.body?.length ?? 0),
+    }
+    for (const name in request.headers) {
+      const lower = name.toLowerCase()
+      if (!CONNECTION_HEADERS.has(lower)) headers[lower] = request.headers[name] as string
+    }
+    if (state.sessionStreams++ === 0) session.ref()
+    return new Promise<RawResponse>((resolve, reject) => {
+      let stream: ClientHttp2Stream
+      let settled = false
+      const finish = (error: unknown, value?: RawResponse) => {
+        if (settled) return
+        settled = true
+        signal.removeEventListener('abort', onAbort)
+        if (--state.sessionStreams === 0 && !session.destroyed) session.unref()
+        if (error !== undefined) reject(error)
+        else resolve(value as RawResponse)
+      }
+      const onAbort = () => {
+        stream?.close(h2constants.NGHTTP2_CANCEL)
+        finish(Object.assign(new Error('aborted'), { name: 'AbortError' }))
+      }
+      try {
+        stream = session.request(headers, { endStream: request.body === undefined || request.body.length === 0 })
+      } catch (error) {
+        finish(networkError(request.endpoint, error, true))
+        return
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      let status = 0
+      let responseHeaders: Record<string, string> = {}
+      const chunks: Buffer[] = []
+      let size = 0
+      stream.on('response', (h) => {
+        status = Number(h[':status'])
+        responseHeaders = flatten(h)
+      })
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size <= MAX_RESPONSE_BODY) chunks.push(chunk)
+      })
+      stream.on('end', () =>
+        finish(undefined, { status, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8'), protocol: 'h2' }),
+      )
+      stream.on('error', (error) => {
+        // REFUSED_STREAM (RFC 9113 §8.7): the server did not process the request, so a retry is safe.
+        const refused = (error as { code?: string }).code === 'ERR_HTTP2_STREAM_ERROR' && stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM
+        finish(networkError(request.endpoint, error, refused))
+      })
+      stream.on('close', () => {
+        if (!settled) {
+          const refused = stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM
+          const error = networkError(request.endpoint, Object.assign(new Error('stream closed'), { code: `RST_${stream.rstCode}` }), refused)
+          finish(error)
+        }
+      })
+      if (request.body !== undefined && request.body.length > 0) stream.end(request.body)
+    })
+  }
+}
+
+/**
+ * A transport for Node (also Bun and Deno): pooled HTTP/1.1 over undici and multiplexed HTTP/2.
+ * With `fetch` in the options, requests go through that `fetch` instead.
+ */
+export function createNodeTransport(options: TransportOptions = {}): Transport {
+  return new NodeTransport(options)
+}
+

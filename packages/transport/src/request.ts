@@ -1,0 +1,67 @@
+/** Checking a push request before any I/O. */
+import { isBytes, WebPushError } from '@wp/ece/utils'
+import { ipKind, isPrivateAddress, isPrivateHostName } from './address.js'
+import { forbiddenError } from './errors.js'
+import type { PushRequest } from './types.js'
+
+/** A request checked and split for sending. */
+export interface CheckedRequest {
+  endpoint: string
+  url: URL
+  /** `scheme://host:port`. */
+  origin: string
+  /** Path and query. */
+  path: string
+  headers: Record<string, string>
+  body: Uint8Array | undefined
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * Checks the request's shape and the endpoint's scheme and host. IP-literal hosts and names such as
+ * `localhost` are judged here; names that resolve to private addresses are caught when connecting.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT`, `ERR_WP_ENDPOINT_FORBIDDEN`
+ */
+export function checkRequest(request: PushRequest, allowPrivateNetwork: boolean): CheckedRequest {
+  if (typeof request !== 'object' || request === null)
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'request must be { endpoint, headers, body? }')
+  const { endpoint, headers, body } = request
+  if (typeof endpoint !== 'string')
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `endpoint must be a URL string, got ${typeof endpoint}`)
+  let url: URL
+  try {
+    url = new URL(endpoint)
+  } catch {
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'endpoint is not a valid URL')
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `endpoint must be an https: URL, got ${url.protocol}`)
+  if (url.username !== '' || url.password !== '')
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'endpoint must not carry credentials')
+  if (!allowPrivateNetwork) {
+    if (url.protocol === 'http:') throw forbiddenError(endpoint, 'only https: endpoints are allowed')
+    const host = url.hostname
+    if (ipKind(host) !== undefined ? isPrivateAddress(host) : isPrivateHostName(host))
+      throw forbiddenError(endpoint, 'the host is a loopback, private or link-local address')
+  }
+  if (headers !== undefined && (typeof headers !== 'object' || headers === null))
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'headers must be an object of strings')
+  const out: Record<string, string> = {}
+  const seen = new Set<string>()
+  for (const name in headers) {
+    const value = (headers as Record<string, unknown>)[name]
+    if (value === undefined) continue
+    if (!TOKEN.test(name)) throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `header name "${name}" is not a valid token`)
+    const text = typeof value === 'number' ? String(value) : value
+    if (typeof text !== 'string' || /[\r\n\0]/.test(text))
+      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `header ${name} must be a string without line breaks`)
+    const lower = name.toLowerCase()
+    if (seen.has(lower)) throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `header ${name} is given twice`)
+    seen.add(lower)
+    out[name] = text
+  }
+  if (body !== undefined && !isBytes(body))
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'body must be a Uint8Array or absent')
+  return { endpoint, url, origin: url.origin, path: `${url.pathname}${url.search}`, headers: out, body }
+}
