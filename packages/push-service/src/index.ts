@@ -1,0 +1,11 @@
+export { WebPushError, type WebPushErrorCode } from '@wp/ece'
+export { type SelfSignedCertificate, selfSignedCertificate } from './internal/cert.js'
+export { startPushService } from './service.js'
+export type {
+  AckRecord,
+  FaultRule,
+  PushService,
+  PushServiceOptions,
+  ReceivedPush,
+  TestSubscriber,
+} from './types.js'

@@ -1,0 +1,102 @@
+/** The public shapes of @wp/push-service. */
+import type { ContentEncoding } from '@wp/ece'
+import type { VapidClaims } from '@wp/vapid'
+
+/** One injected fault. Each POST to a push endpoint draws against `rate` before it is validated. */
+export interface FaultRule {
+  /** Share of requests this applies to, 0 to 1 (default 1). */
+  rate?: number
+  /** Apply to at most this many requests, then stop. */
+  count?: number
+  /** Answer with this status instead of handling the request (429, 500, 503, ...). */
+  status?: number
+  /** `Retry-After` seconds to send with `status`. */
+  retryAfterSeconds?: number
+  /** Wait this long before answering (or before handling, without `status`). */
+  delayMs?: number
+  /** Destroy the connection without answering. */
+  drop?: boolean
+}
+
+/** Options of `startPushService`. */
+export interface PushServiceOptions {
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string
+  /** Port (default 0: any free port). */
+  port?: number
+  /** Validate as production services do (default true). `false` accepts a missing TTL and missing VAPID. */
+  strict?: boolean
+  /** Faults to inject, for reliability tests. */
+  faults?: FaultRule | FaultRule[]
+  /** Serve HTTPS and WSS with a self-signed certificate made at start (default false). */
+  tls?: boolean
+  /** Longest TTL kept, in seconds; longer ones are reduced and the reduced value answered (default 2592000, 30 days). */
+  maxTtlSeconds?: number
+}
+
+/** A push message as a test subscriber receives it. */
+export interface ReceivedPush {
+  /** The decrypted payload (empty for a push without payload). */
+  payload: Uint8Array
+  /** The payload as UTF-8 text. */
+  text: string
+  /** The request's headers, names in lowercase. */
+  headers: Record<string, string>
+  /** The request's content encoding, or undefined for a push without payload. */
+  encoding: ContentEncoding | undefined
+  /** The verified VAPID claims, or undefined when the request had none. */
+  claims: VapidClaims | undefined
+  /** The message id (the last segment of the `Location` the sender got). */
+  id: string
+}
+
+/** A virtual user agent subscribed to the service. */
+export interface TestSubscriber {
+  /** What `PushSubscription.toJSON()` would give: `{ endpoint, expirationTime, keys: { p256dh, auth } }`. */
+  subscription: { endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } }
+  /** The receiver's private key and auth secret, for tests that decrypt themselves. */
+  keys: { privateKey: Uint8Array; publicKey: Uint8Array; auth: Uint8Array }
+  /** The next message, decrypted; rejects if it does not decrypt, or after `timeoutMs` (default 10000). */
+  next(options?: { timeoutMs?: number }): Promise<ReceivedPush>
+  /** Messages that have arrived and not been taken by `next()`. */
+  readonly pending: number
+  /** Goes offline: messages wait (until their TTL runs out) instead of arriving. */
+  disconnect(): void
+  /** Comes back online: waiting messages arrive. */
+  connect(): void
+  /** Unsubscribes: the endpoint answers 410 from now on. */
+  unsubscribe(): Promise<void>
+}
+
+/** What happened to a message delivered over the WebSocket (Firefox's answer). */
+export interface AckRecord {
+  /** The message id. */
+  id: string
+  /** 100 delivered, 101 decryption failed, 102 not delivered; 301/302 for a nack. */
+  code: number
+  /** `ack` or `nack`. */
+  type: 'ack' | 'nack'
+  channelID: string
+}
+
+/** A running local push service. */
+export interface PushService {
+  /** The HTTP base: push endpoints are `${url}/push/<id>`. */
+  url: string
+  /** The WebSocket URL for Firefox's `dom.push.serverURL`. */
+  webSocketUrl: string
+  /** With `tls: true`, the certificate to trust (PEM). */
+  certificate: string | undefined
+  /** The Firefox preferences that make a (headless) Firefox use this service. */
+  firefoxPrefs: Record<string, string | number | boolean>
+  subscribe(options?: { applicationServerKey?: string | Uint8Array }): Promise<TestSubscriber>
+  /** Replaces the fault rules. */
+  setFaults(faults: FaultRule | FaultRule[] | undefined): void
+  /** Resolves with the ack (or nack) of a message delivered over the WebSocket. */
+  waitForAck(id: string, options?: { timeoutMs?: number; type?: 'ack' | 'nack' }): Promise<AckRecord>
+  /** Every ack and nack so far. */
+  readonly acks: readonly AckRecord[]
+  /** Counters: requests received, messages accepted, delivered, expired, replaced. */
+  readonly stats: { requests: number; accepted: number; delivered: number; expired: number; replaced: number }
+  close(): Promise<void>
+}
