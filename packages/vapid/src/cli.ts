@@ -11,13 +11,13 @@
  * Errors go to stderr and the exit status is non-zero on any failure (1; 2 for a usage error).
  */
 import { constants } from 'node:fs'
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { WebPushError } from '@wp/ece'
 import { audienceOf, vapidHeaders } from './headers.js'
 import { generateVapidKeys, importPublicKey, importVapidKey, readVapidKeyFile } from './keys.js'
-import { verifyVapidToken } from './token.js'
+import { checkAudience, verifyVapidToken } from './token.js'
 
 const USAGE = `Usage: vapid <command> [options]
 
@@ -122,8 +122,12 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         const pair = await generateVapidKeys()
         const key = await importVapidKey(pair.privateKey)
         await mkdir(dir, { recursive: true })
-        await writeFile(privatePath, key.toPEM(), { mode: 0o600 })
-        await writeFile(publicPath, key.publicKeyPEM(), { mode: 0o644 })
+        // `mode` applies only when a file is created: chmod, so that --force does not keep an old file's
+        // wider permissions. Without --force, 'wx' also refuses a file that appeared since the check above.
+        const flag = values.force ? 'w' : 'wx'
+        await writeFile(privatePath, key.toPEM(), { mode: 0o600, flag })
+        await chmod(privatePath, 0o600)
+        await writeFile(publicPath, key.publicKeyPEM(), { mode: 0o644, flag })
         err(`wrote ${privatePath} and ${publicPath}`)
         if (values.json)
           out(
@@ -143,15 +147,16 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         const key = await readVapidKeyFile(keyFile)
         const encoding = values.legacy ? 'aesgcm' : 'aes128gcm'
         const exp = claims.exp as number | undefined
-        const audience = values.endpoint !== undefined ? audienceOf(values.endpoint) : claims.aud
-        if (audience === undefined)
+        if (values.endpoint === undefined && claims.aud === undefined)
           throw new WebPushError(
             'ERR_WP_VAPID_CLAIMS',
             'the claims need "aud" (the push service origin), or pass --endpoint',
           )
+        // An "aud" in the claims must already be an origin: it is checked, not cut down to one.
+        const audience = values.endpoint !== undefined ? audienceOf(values.endpoint) : checkAudience(claims.aud)
         const headers = await vapidHeaders({
           key,
-          endpoint: audience as string,
+          endpoint: audience,
           subject: claims.sub as string,
           encoding,
           ...(exp === undefined ? {} : { expiresAt: exp }),

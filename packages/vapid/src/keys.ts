@@ -66,7 +66,7 @@ export class VapidKey {
     }
     const derived = publicKeyOf(this.#privateKey)
     if (publicKey !== undefined) {
-      const given = toPublicKey(publicKey, 'publicKey')
+      const given = asKeyError(() => toPublicKey(publicKey, 'publicKey'))
       if (base64urlEncode(given) !== base64urlEncode(derived))
         throw new WebPushError('ERR_WP_VAPID_KEY', 'the public key given does not match the private key')
     }
@@ -214,8 +214,26 @@ export async function importVapidKey(input: VapidKeyInput): Promise<VapidKey> {
   return importVapidKeySync(input)
 }
 
+/**
+ * Runs `fn`, reporting the lower layers' input errors (`ERR_WP_BASE64URL`, `ERR_WP_KEY_LENGTH`,
+ * `ERR_WP_INVALID_POINT`, ...) as `ERR_WP_VAPID_KEY`, the one code a bad VAPID key has.
+ */
+function asKeyError<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (cause) {
+    if (WebPushError.is(cause) && cause.code !== 'ERR_WP_VAPID_KEY')
+      throw new WebPushError('ERR_WP_VAPID_KEY', `not a valid VAPID key: ${cause.message}`, { cause })
+    throw cause
+  }
+}
+
 /** {@link importVapidKey}, synchronously. */
 export function importVapidKeySync(input: VapidKeyInput): VapidKey {
+  return asKeyError(() => importKey(input))
+}
+
+function importKey(input: VapidKeyInput): VapidKey {
   if (input instanceof VapidKey) return input
   if (isBytes(input)) return fromBytes(input, 'the key')
   if (typeof input === 'string') {
@@ -228,7 +246,7 @@ export function importVapidKeySync(input: VapidKeyInput): VapidKey {
       } catch {
         throw new WebPushError('ERR_WP_VAPID_KEY', 'the key text starts with "{" but is not valid JSON')
       }
-      return importVapidKeySync(parsed as VapidKeyInput)
+      return importKey(parsed as VapidKeyInput)
     }
     if (text === '') throw new WebPushError('ERR_WP_VAPID_KEY', 'the key is an empty string')
     return fromBytes(decodeBase64(text, 'the key'), 'the key')
@@ -240,7 +258,7 @@ export function importVapidKeySync(input: VapidKeyInput): VapidKey {
       const { privateKey, publicKey } = record
       if (typeof privateKey !== 'string' && !isBytes(privateKey))
         throw new WebPushError('ERR_WP_VAPID_KEY', 'privateKey must be a string or a Uint8Array')
-      const key = importVapidKeySync(privateKey as string | Uint8Array)
+      const key = importKey(privateKey as string | Uint8Array)
       if (publicKey !== undefined) {
         const given = typeof publicKey === 'string' ? base64urlDecode(publicKey.trim(), 'publicKey') : publicKey
         return new VapidKey(key.toRaw(), toPublicKey(given, 'publicKey'))

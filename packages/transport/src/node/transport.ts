@@ -181,7 +181,9 @@ class NodeTransport implements Transport {
   }
 
   async #sendH1(state: OriginState, request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> {
-    const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...request.headers }
+    const headers: Record<string, string> = { ...request.headers }
+    // One User-Agent: the request's own (in any case) wins over ours.
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent')) headers['user-agent'] = this.#userAgent
     let response: Awaited<ReturnType<Pool['request']>>
     try {
       response = await this.#pool(state).request({
@@ -210,6 +212,9 @@ class NodeTransport implements Transport {
     } catch (error) {
       throw this.#wrap(request, error)
     }
+    // undici frees the connection for the next request in a setImmediate after the response ends
+    // (pipelining 1); a request sent before that would open a second connection. Wait for it.
+    await new Promise<void>((resolve) => setImmediate(resolve))
     return { status: response.statusCode, headers: flatten(response.headers), body, protocol: 'http/1.1' }
   }
 
