@@ -218,7 +218,7 @@ export async function importVapidKey(input: VapidKeyInput): Promise<VapidKey> {
  * Runs `fn`, reporting the lower layers' input errors (`ERR_WP_BASE64URL`, `ERR_WP_KEY_LENGTH`,
  * `ERR_WP_INVALID_POINT`, ...) as `ERR_WP_VAPID_KEY`, the one code a bad VAPID key has.
  */
-function asKeyError<T>(fn: () => T): T {
+export function asKeyError<T>(fn: () => T): T {
   try {
     return fn()
   } catch (cause) {

@@ -1,6 +1,6 @@
 /** VAPID tokens (RFC 8292 §2): ES256 JWTs with `aud`, `exp` and `sub`, signed and verified. */
 import { base64urlDecode, base64urlEncode, getBackend, utf8Decode, utf8Encode, WebPushError } from '@wp/ece/utils'
-import { importPublicKey, importVapidKey, type VapidKey, type VapidKeyInput } from './keys.js'
+import { asKeyError, importPublicKey, importVapidKey, type VapidKey, type VapidKeyInput } from './keys.js'
 
 /** RFC 8292 §2 and the push services: a token may be valid for at most 24 hours. */
 export const MAX_TOKEN_LIFETIME_SECONDS: number = 24 * 60 * 60
@@ -169,7 +169,7 @@ export async function verifyVapidToken(
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
     throw tokenError('the token payload is not a JSON object')
   if (signature.length !== 64) throw tokenError(`an ES256 signature is 64 bytes, got ${signature.length}`)
-  const point = importPublicKey(publicKey)
+  const point = asKeyError(() => importPublicKey(publicKey))
   const valid = await getBackend().verify(point, utf8Encode(`${headerText}.${payloadText}`), signature)
   if (!valid) throw tokenError('the token signature does not verify with this public key')
   const now = options.now ?? nowSeconds()
@@ -177,6 +177,8 @@ export async function verifyVapidToken(
   if (claims.exp < now - CLOCK_SKEW_SECONDS) throw tokenError('the token has expired')
   if (claims.exp > now + MAX_TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS)
     throw tokenError('the token expires more than 24 hours ahead')
+  // RFC 8292 §2: the token must carry the audience.
+  if (typeof claims.aud !== 'string') throw tokenError('the token has no aud claim')
   if (options.audience !== undefined && claims.aud !== options.audience)
     throw tokenError(`the token is for another audience than ${options.audience}`)
   return claims
