@@ -1,18 +1,18 @@
 #!/usr/bin/env node
 /**
- * `wp-push-service [--port N] [--host H] [--tls] [--lenient]`: runs the local push service until
+ * `wp-push-service [--port N] [--host H] [--tls] [--lenient] [--json]`: runs the local push service until
  * interrupted, and prints its URLs and the Firefox preferences that make a Firefox use it.
  */
 import { parseArgs } from 'node:util'
 import { startPushService } from './service.js'
 
-const USAGE = `Usage: wp-push-service [--port N] [--host H] [--tls] [--lenient]
+const USAGE = `Usage: wp-push-service [--port N] [--host H] [--tls] [--lenient] [--json]
 
   --port N     port to listen on (default 8090; 0 picks a free one)
   --host H     interface to listen on (default 127.0.0.1)
   --tls        serve https:// and wss:// with a self-signed certificate made at start
   --lenient    accept requests without TTL or VAPID (production services refuse them)
-  --json       print the URLs and preferences as one JSON line
+  --json       print the URLs and preferences (and the certificate with --tls) as one JSON line
 `
 
 async function main(): Promise<void> {
@@ -28,7 +28,8 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE)
     return
   }
-  const port = Number(values.port ?? 8090)
+  // Digits only: Number() would also take '', ' 80', '0x50' and '1e3'.
+  const port = values.port === undefined ? 8090 : /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write('wp-push-service: --port must be a port number\n')
     process.exitCode = 2
@@ -42,7 +43,14 @@ async function main(): Promise<void> {
   })
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ url: service.url, endpointBase: `${service.url}/push/`, webSocketUrl: service.webSocketUrl, firefoxPrefs: service.firefoxPrefs })}\n`,
+      `${JSON.stringify({
+        url: service.url,
+        endpointBase: `${service.url}/push/`,
+        webSocketUrl: service.webSocketUrl,
+        firefoxPrefs: service.firefoxPrefs,
+        // With --tls, the only way a sender reading this line can trust the service.
+        ...(service.certificate === undefined ? {} : { certificate: service.certificate }),
+      })}\n`,
     )
   } else {
     const prefs = Object.entries(service.firefoxPrefs)

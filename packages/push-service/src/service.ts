@@ -265,8 +265,10 @@ export class LocalPushService implements PushService {
     const actualPort = typeof address === 'object' && address !== null ? address.port : port
     const hostPart = host.includes(':') ? `[${host}]` : host
     const secure = this.certificate !== undefined
-    this.url = `${secure ? 'https' : 'http'}://${hostPart}:${actualPort}`
-    this.webSocketUrl = `${secure ? 'wss' : 'ws'}://${hostPart}:${actualPort}/`
+    // RFC 8292 §2: `aud` is the origin as browsers serialise it (host in lowercase, no default port), and
+    // senders derive it from the endpoint; so the endpoints are built on that same origin.
+    this.url = new URL(`${secure ? 'https' : 'http'}://${hostPart}:${actualPort}`).origin
+    this.webSocketUrl = `${secure ? 'wss' : 'ws'}${this.url.slice(secure ? 5 : 4)}/`
     this.firefoxPrefs = {
       'dom.push.serverURL': this.webSocketUrl,
       'dom.push.testing.allowInsecureServerURL': true,
@@ -361,7 +363,7 @@ export class LocalPushService implements PushService {
   }
 
   /** Draws the fault rules; returns true when the request was answered (or dropped) by a fault. */
-  async #fault(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  async #fault(req: IncomingMessage): Promise<boolean> {
     for (const rule of this.#faults) {
       if (rule.count !== undefined && rule.used >= rule.count) continue
       if (Math.random() >= (rule.rate ?? 1)) continue
@@ -392,22 +394,25 @@ export class LocalPushService implements PushService {
       req.resume()
       throw new HttpError(413, 104, `Data payload too large: ${declared} bytes, the limit is ${MAX_BODY}`)
     }
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length
-      if (size > MAX_BODY) {
-        req.resume()
-        throw new HttpError(413, 104, `Data payload too large: more than ${MAX_BODY} bytes`)
-      }
-      chunks.push(chunk as Buffer)
-    }
-    return size === 0 ? undefined : new Uint8Array(Buffer.concat(chunks))
+    // Not `for await`: leaving it early destroys the request, which leaves a paused keep-alive socket
+    // that never serves the next request. Past the limit, answer 413 at once and read the rest to nowhere.
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size <= MAX_BODY) chunks.push(chunk)
+        else if (size - chunk.length <= MAX_BODY)
+          reject(new HttpError(413, 104, `Data payload too large: more than ${MAX_BODY} bytes`))
+      })
+      req.on('end', () => resolve(size === 0 ? undefined : new Uint8Array(Buffer.concat(chunks))))
+      req.on('error', reject)
+    })
   }
 
   async #onPush(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     this.stats.requests++
-    if (await this.#fault(req, res)) return
+    if (await this.#fault(req)) return
     const channel = this.#channels.get(id)
     if (channel === undefined) {
       req.resume()
@@ -441,7 +446,7 @@ export class LocalPushService implements PushService {
     let encoding: ContentEncoding | undefined
     if (body !== undefined) {
       const ce = headers['content-encoding']
-      if (ce === undefined) throw new HttpError(400, 111, 'Missing Content-Encoding header for a message with a body')
+      if (ce === undefined) throw new HttpError(400, 110, 'Missing Content-Encoding header for a message with a body')
       if (ce !== 'aes128gcm' && ce !== 'aesgcm')
         throw new HttpError(400, 110, `Unknown Content-Encoding "${ce.slice(0, 32)}": use aes128gcm`)
       encoding = ce

@@ -1,62 +1,130 @@
-import { readFileSync } from 'node:fs'
+/**
+ * End to end with a real Firefox: headless Debian `firefox-esr`, driven by puppeteer-core over
+ * WebDriver BiDi, subscribes through the local service from a page on http://localhost, and its
+ * service worker gets what npm `web-push` sends (facts in shared/design/firefox-push.md).
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import webpush from 'web-push'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PushSubscription } from 'web-push'
 import { type PushService, startPushService } from '../src/index.js'
+import { details, expectError, messageId, send, vapidKeys, withWrongAuth } from './helpers.js'
 
+/** What test/fixtures/index.html puts on `window`. */
+interface TestWindow {
+  pushes: { text: string | null }[]
+  subscribe(applicationServerKey: string): Promise<PushSubscription>
+  unsubscribe(): Promise<boolean>
+}
+
+/** Debian's Firefox ESR; a missing one is a failure (CI installs it), never a skip. */
+function firefoxBinary(): string {
+  try {
+    const found = execFileSync('which', ['firefox-esr'], { encoding: 'utf8' }).trim()
+    if (found !== '') return found
+  } catch {}
+  if (existsSync('/usr/bin/firefox-esr')) return '/usr/bin/firefox-esr'
+  throw new Error(
+    'firefox-esr is not installed: these tests drive a real headless Firefox ESR. ' +
+      'Install it with `apt-get install -y firefox-esr` (`.ci/run` installs it).',
+  )
+}
+
+const vapid = vapidKeys()
 let service: PushService
 let site: Server
-let browser: Browser
+let browser: Browser | undefined
 let page: Page
-const vapid = webpush.generateVAPIDKeys()
+let subscription: PushSubscription
+/** Every text sent that must reach the service worker, in order. */
+const expected: string[] = []
 
 beforeAll(async () => {
+  const executablePath = firefoxBinary()
   service = await startPushService()
   site = createServer((req, res) => {
     const file = req.url === '/sw.js' ? 'sw.js' : 'index.html'
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' })
+    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8' })
     res.end(readFileSync(join(import.meta.dirname, 'fixtures', file)))
   })
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r))
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve))
   browser = await puppeteer.launch({
     browser: 'firefox',
-    executablePath: '/usr/bin/firefox-esr',
+    executablePath,
     headless: true,
     extraPrefsFirefox: service.firefoxPrefs,
   })
   page = await browser.newPage()
+  // http://localhost is a secure context: service workers and push work without TLS.
   await page.goto(`http://localhost:${(site.address() as { port: number }).port}/`)
 }, 60_000)
 
 afterAll(async () => {
   await browser?.close()
-  site?.close()
+  if (site) await new Promise((resolve) => site.close(resolve))
   await service?.close()
 })
 
-it('Firefox subscribes and receives both encodings', async () => {
-  const sub = await page.evaluate((key) => (window as any).subscribe(key), vapid.publicKey)
-  expect(sub.endpoint.startsWith(service.url)).toBe(true)
+/** The texts the service worker has posted to the page so far. */
+const received = (): Promise<(string | null)[]> =>
+  page.evaluate(() => (window as unknown as TestWindow).pushes.map((p) => p.text))
+
+/** Sends `text` with web-push, expects Firefox's ack 100 and the exact text in the page. */
+async function deliver(text: string, contentEncoding: 'aes128gcm' | 'aesgcm'): Promise<void> {
+  const response = await send(details(subscription, text, vapid, { contentEncoding }))
+  expect(response.status).toBe(201)
+  const ack = await service.waitForAck(messageId(response, service.url))
+  expect(ack.code).toBe(100)
+  expected.push(text)
+  await page.waitForFunction((n: number) => (window as unknown as TestWindow).pushes.length >= n, {}, expected.length)
+  expect(await received()).toEqual(expected)
+}
+
+/** `bytes` bytes of printable ASCII in a pattern that shows any truncation or reordering. */
+const pattern = (bytes: number): string =>
+  Array.from({ length: bytes }, (_, i) => String.fromCharCode(33 + (i % 94))).join('')
+
+describe('a real Firefox', () => {
+  it('subscribes through the push service with the application server key', async () => {
+    subscription = await page.evaluate((key) => (window as unknown as TestWindow).subscribe(key), vapid.publicKey)
+    expect(subscription.endpoint).toMatch(new RegExp(`^${service.url}/push/[A-Za-z0-9_-]+$`))
+    expect(Buffer.from(subscription.keys.p256dh, 'base64url')).toHaveLength(65)
+    expect(Buffer.from(subscription.keys.auth, 'base64url')).toHaveLength(16)
+    // The subscription carries the key, so the service asks for VAPID signed by it.
+    await expectError(await send(details(subscription, 'unsigned', undefined)), 401, 109)
+    await expectError(await send(details(subscription, 'other key', vapidKeys())), 403, 109)
+  })
+
   for (const contentEncoding of ['aes128gcm', 'aesgcm'] as const) {
-    const details = webpush.generateRequestDetails(sub, `hi ${contentEncoding}`, {
-      vapidDetails: { subject: 'mailto:t@example.com', publicKey: vapid.publicKey, privateKey: vapid.privateKey },
-      contentEncoding,
-      TTL: 60,
+    it(`gets the exact plaintext of ${contentEncoding} messages sent by web-push`, async () => {
+      await deliver(`hello from web-push, ${contentEncoding}`, contentEncoding)
+      await deliver(`Grüße, 世界! ¿Qué tal? 🎉🚀 — ${contentEncoding}`, contentEncoding)
+      const big = `${'🎉'.repeat(10)}${pattern(2960)}`
+      expect(Buffer.byteLength(big)).toBe(3000)
+      await deliver(big, contentEncoding)
     })
-    const res = await fetch(details.endpoint, {
-      method: 'POST',
-      headers: details.headers as Record<string, string>,
-      body: details.body,
-    })
-    expect(res.status).toBe(201)
-    const id = res.headers.get('location')!.split('/').pop()!
-    expect((await service.waitForAck(id)).code).toBe(100)
-    await page.waitForFunction(
-      (t) => (window as any).pushes.some((p: any) => p.text === t),
-      { timeout: 10_000 },
-      `hi ${contentEncoding}`,
-    )
   }
-}, 60_000)
+
+  it('acks a message encrypted for another auth secret with 101, delivers nothing, and keeps the subscription', async () => {
+    const response = await send(details(withWrongAuth(subscription), 'for nobody', vapid))
+    expect(response.status).toBe(201)
+    const ack = await service.waitForAck(messageId(response, service.url))
+    expect(ack.code).toBe(101)
+    // A good message after it arrives, and nothing arrived before it.
+    await deliver('after the bad one', 'aes128gcm')
+    expect(await received()).not.toContain(null)
+  })
+
+  it("answers 410 for the page's endpoint once the page unsubscribes", async () => {
+    expect(await page.evaluate(() => (window as unknown as TestWindow).unsubscribe())).toBe(true)
+    // Firefox's unregister frame reaches the service just after unsubscribe() settles.
+    await expect
+      .poll(async () => (await send(details(subscription, 'gone?', vapid))).status, { timeout: 10_000, interval: 50 })
+      .toBe(410)
+    await expectError(await send(details(subscription, 'gone', vapid)), 410, 106)
+    expect(await received()).toEqual(expected)
+  })
+})

@@ -42,7 +42,9 @@ export function selfSignedCertificate(hosts: string[] = []): SelfSignedCertifica
   const name = seq(tlv(0x31, seq(OID_CN, utf8('wp-push-service local'))))
   const now = Date.now()
   const serial = randomBytes(16)
-  serial[0] = (serial[0] as number) & 0x7f // a positive INTEGER
+  // RFC 5280 §4.1.2.2: a positive INTEGER. X.690 DER forbids a redundant leading 0x00 octet, and OpenSSL
+  // refuses one ("illegal padding"): so the top byte is 0x40-0x7f, never 0x00.
+  serial[0] = ((serial[0] as number) & 0x7f) | 0x40
   const altNames: Buffer[] = [
     tlv(0x82, Buffer.from('localhost')),
     tlv(0x87, Buffer.from([127, 0, 0, 1])),
