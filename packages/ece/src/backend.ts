@@ -64,13 +64,14 @@ export function getBackend(): CryptoBackend {
 
 /** The backend of the given name, without making it the default. */
 export function backendByName(name: BackendName): CryptoBackend {
+  // Check the name before the lookup: `available['toString']` or `available[['node']]` would find something.
+  if (name !== 'node' && name !== 'webcrypto' && name !== 'noble')
+    throw new WebPushError(
+      'ERR_WP_INVALID_ARGUMENT',
+      `backend must be 'node', 'webcrypto' or 'noble', got ${typeof name === 'string' ? `'${name}'` : typeof name}`,
+    )
   const backend = available[name]
   if (backend === undefined) {
-    if (name !== 'node' && name !== 'webcrypto' && name !== 'noble')
-      throw new WebPushError(
-        'ERR_WP_INVALID_ARGUMENT',
-        `backend must be 'node', 'webcrypto' or 'noble', got ${typeof name === 'string' ? `'${name}'` : typeof name}`,
-      )
     throw new WebPushError(
       'ERR_WP_BACKEND_UNAVAILABLE',
       `the '${name}' crypto backend is not available in this runtime (available: ${Object.keys(available).join(', ')})`,

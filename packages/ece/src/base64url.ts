@@ -8,8 +8,18 @@ const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const decodeTable = new Int8Array(128).fill(-1)
 for (let i = 0; i < alphabet.length; i++) decodeTable[alphabet.charCodeAt(i)] = i
 
-/** Encodes bytes as base64url without padding. */
+/**
+ * Encodes bytes as base64url without padding.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` when `bytes` is not a Uint8Array
+ */
 export function base64urlEncode(bytes: Uint8Array): string {
+  // The check of bytes.ts's isBytes, written out here because bytes.ts imports this module.
+  const value: unknown = bytes
+  if (!(value instanceof Uint8Array || (ArrayBuffer.isView(value) && value.constructor?.name === 'Uint8Array')))
+    throw new WebPushError(
+      'ERR_WP_INVALID_ARGUMENT',
+      `bytes must be a Uint8Array, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    )
   let out = ''
   const n = bytes.length
   let i = 0

@@ -1,9 +1,12 @@
 /** RFC 8188 Encrypted Content-Encoding for HTTP, `aes128gcm`: encrypt and decrypt with a shared key. */
 import { getBackend } from './backend.js'
-import { type BytesLike, isBytes, toBytes, toInteger, toOptions, utf8Encode } from './bytes.js'
+import { type BytesLike, copyBytes, isBytes, toBytes, toInteger, toOptions, utf8Encode } from './bytes.js'
 import { WebPushError } from './errors.js'
-import { MIN_RECORD_SIZE, openRecords, readHeader, sealRecords } from './internal/records.js'
+import { HEADER_BASE, MIN_RECORD_SIZE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
 import { randomBytes } from './keys.js'
+
+/** The largest body {@link encrypt} makes: 2^31-1 octets. */
+const MAX_BODY_LENGTH = 0x7fffffff
 
 /** Options of {@link encrypt}. */
 export interface EncryptOptions {
@@ -51,22 +54,33 @@ function toKeyId(value: unknown): Uint8Array {
  * as many records as needed.
  * @returns the whole body, header included
  * @throws WebPushError `ERR_WP_INVALID_ARGUMENT`, `ERR_WP_KEY_LENGTH` (key or salt not 16 bytes),
- *   `ERR_WP_ECE_RECORD_SIZE` (rs below 18 or above 2^32-1), `ERR_WP_BASE64URL`
+ *   `ERR_WP_ECE_RECORD_SIZE` (rs below 18 or above 2^32-1), `ERR_WP_BASE64URL`,
+ *   `ERR_WP_PAYLOAD_TOO_LARGE` (the body, padding included, would exceed 2^31-1 octets)
  */
 export async function encrypt(plaintext: Plaintext, options: EncryptOptions): Promise<Uint8Array<ArrayBuffer>> {
   const data = toPlaintext(plaintext)
   const opts = toOptions<EncryptOptions>(options, 'options')
   const key = toBytes(opts.key, 'key', 16)
   const salt = opts.salt === undefined ? randomBytes(16) : toBytes(opts.salt, 'salt', 16)
+  // `=== undefined`, not `??`: null is a wrong value, as it is for salt and keyId (and for padding in encryptWebPush).
   const recordSize = toInteger(
-    opts.recordSize ?? 4096,
+    opts.recordSize === undefined ? 4096 : opts.recordSize,
     'recordSize',
     MIN_RECORD_SIZE,
     0xffffffff,
     'ERR_WP_ECE_RECORD_SIZE',
   )
-  const padding = toInteger(opts.padding ?? 0, 'padding', 0, Number.MAX_SAFE_INTEGER)
+  const padding = toInteger(opts.padding === undefined ? 0 : opts.padding, 'padding', 0, Number.MAX_SAFE_INTEGER)
   const keyId = toKeyId(opts.keyId)
+  // Refuse before any work a body no runtime could allocate (node:crypto also takes at most 2^31-1 octets at once).
+  const content = data.length + padding
+  const bodyLength =
+    HEADER_BASE + keyId.length + content + Math.max(1, Math.ceil(content / (recordSize - TAG - 1))) * (TAG + 1)
+  if (bodyLength > MAX_BODY_LENGTH)
+    throw new WebPushError(
+      'ERR_WP_PAYLOAD_TOO_LARGE',
+      `plaintext of ${data.length} bytes with ${padding} bytes of padding makes a ${bodyLength}-byte body; at most ${MAX_BODY_LENGTH}`,
+    )
   return sealRecords(getBackend(), data, { ikm: key, salt, recordSize, keyId, padding }) as Promise<
     Uint8Array<ArrayBuffer>
   >
@@ -92,7 +106,8 @@ export async function decrypt(body: Uint8Array, options: DecryptOptions): Promis
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'options must have a key or a keyLookup function')
   const header = readHeader(body)
   const key = toBytes(
-    opts.key ?? (await (opts.keyLookup as (id: Uint8Array) => unknown)(header.keyId.slice())),
+    // `!== undefined`, not `??`: `{ key: null }` is a bad key, not a request to call a keyLookup that is absent.
+    opts.key !== undefined ? opts.key : await (opts.keyLookup as (id: Uint8Array) => unknown)(copyBytes(header.keyId)),
     'key',
     16,
   )

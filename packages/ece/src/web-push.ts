@@ -236,17 +236,34 @@ export async function decryptWebPush(
         `the aes128gcm key id must be the sender's 65-byte public key, got ${header.keyId.length} bytes`,
       )
     const asPublic = toPublicKey(header.keyId, 'the sender key in the aes128gcm header')
-    const secret = await backend.ecdh(own, asPublic)
+    const secret = await receiverEcdh(backend, own, asPublic)
     const ikm = await webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
     return openRecords(backend, body, header, ikm)
   }
 
   const params = aesgcmParams(opts.headers)
   const asPublic = toPublicKey(params.dh, 'the dh key in Crypto-Key')
-  const secret = await backend.ecdh(own, asPublic)
+  const secret = await receiverEcdh(backend, own, asPublic)
   const ikm = await webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
   const { cek, nonce } = await contentKeys(backend, 'aesgcm', params.salt, ikm, aesgcmContext(uaPublic, asPublic))
   return openAesgcm(backend, body, cek, nonce, params.recordSize)
+}
+
+/**
+ * The receiver's ECDH. Both points are checked already; what a backend may still refuse is a private
+ * key that does not match `publicKey` (WebCrypto's JWK import does), which node:crypto and noble
+ * cannot see and which then fails as a decryption. Every backend reports it as that one failure.
+ */
+async function receiverEcdh(
+  backend: CryptoBackend,
+  own: { privateKey: Uint8Array; publicKey: Uint8Array },
+  peer: Uint8Array,
+): Promise<Uint8Array> {
+  try {
+    return await backend.ecdh(own, peer)
+  } catch (cause) {
+    throw decryptError(cause)
+  }
 }
 
 /**

@@ -1,0 +1,866 @@
+/**
+ * One table of bad inputs, run against every public function of the package on every backend: each
+ * row must fail with a WebPushError (by brand and by class) carrying its specific code, the
+ * synchronous functions by throwing and the asynchronous ones by rejecting, never with a stray
+ * TypeError, never with (partial) plaintext, and never with a secret in the message.
+ *
+ * Bodies with wrong delimiters and padding are crafted here with node:crypto's AES-GCM from keys
+ * derived from a known IKM, so they carry valid tags and only the structure is wrong; the same
+ * construction with valid structure decrypts (the controls below), which proves the crafting right.
+ * `generateSubscriptionKeys()` takes no input, so it has no row; properties.test.ts checks its output.
+ */
+import { createCipheriv } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { backendByName } from '../src/backend.js'
+import {
+  base64urlDecode,
+  base64urlEncode,
+  decrypt,
+  decryptWebPush,
+  encrypt,
+  encryptWebPush,
+  maxPlaintextLength,
+  useBackend,
+  WebPushError,
+  type WebPushErrorCode,
+} from '../src/index.js'
+import { aesgcmContext, contentKeys, webPushIkm } from '../src/internal/derive.js'
+import { b64, backends, utf8, withBackend } from './helpers.js'
+import v8188 from './vectors/rfc8188.json' with { type: 'json' }
+import v from './vectors/rfc8291.json' with { type: 'json' }
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: known keys, valid bodies, and crafted bodies (built once, with node:crypto).
+// ---------------------------------------------------------------------------------------------
+
+const node = backendByName('node')
+const [single, multi] = v8188.examples as [(typeof v8188.examples)[0], (typeof v8188.examples)[1]]
+const singleBody = b64(single.body)
+const multiBody = b64(multi.body)
+const singleKey = b64(single.ikm)
+const multiKey = b64(multi.ikm)
+
+const uaPublic = b64(v.ua_public)
+const uaPrivate = b64(v.ua_private)
+const asPublic = b64(v.as_public)
+const asPrivate = b64(v.as_private)
+const auth = b64(v.auth_secret)
+const salt = b64(v.salt)
+const pushBody = b64(v.body)
+const receiver = { privateKey: uaPrivate, publicKey: uaPublic, auth }
+const subscription = { p256dh: uaPublic, auth }
+
+/** Plaintext that must never come back out, whole or in part, nor show in a message. */
+const SECRET_TEXT = 'SECRET-PLAINTEXT-never-in-a-message'
+const secretPlaintext = utf8(SECRET_TEXT)
+
+const aesgcm = await encryptWebPush(secretPlaintext, subscription, {
+  encoding: 'aesgcm',
+  salt,
+  senderKeys: { privateKey: asPrivate, publicKey: asPublic },
+})
+const aesgcmOptions = { encoding: 'aesgcm' as const, headers: aesgcm.headers }
+
+/** The P-256 field prime: a coordinate equal to it is out of range. */
+const P = 'ffffffff00000001000000000000000000000000ffffffffffffffffffffffff'
+/** The P-256 group order: a scalar equal to it is out of range. */
+const N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'
+const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'))
+const bytes = (length: number, fill = 0x5a): Uint8Array => new Uint8Array(length).fill(fill)
+const withByte = (source: Uint8Array, index: number, value: number): Uint8Array => {
+  const out = source.slice()
+  out[index] = value
+  return out
+}
+const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts))
+const u32 = (n: number): Uint8Array => {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, n)
+  return out
+}
+
+/** Points that are not valid uncompressed P-256 keys. */
+const yFlipped = withByte(uaPublic, 64, (uaPublic[64] as number) ^ 1) // (x, y^1): not on the curve
+const xIsP = concat(Uint8Array.of(4), hex(P), uaPublic.subarray(33)) // x out of range
+const originXY = concat(Uint8Array.of(4), bytes(64, 0)) // (0, 0): not on the curve
+const allZero = bytes(65, 0) // the SEC 1 encoding of infinity, padded
+const prefix2 = withByte(uaPublic, 0, 2) // a compressed prefix on 65 bytes
+const hybrid = withByte(uaPublic, 0, 6 + ((uaPublic[64] as number) & 1)) // SEC 1 hybrid form
+const compressed = concat(Uint8Array.of(2 + ((uaPublic[64] as number) & 1)), uaPublic.subarray(1, 33)) // 33 bytes
+
+/** RFC 8188 §2.3: the nonce of record `seq` is the nonce base XOR seq (written out here, not taken from src). */
+function nonceFor(base: Uint8Array, seq: number): Uint8Array {
+  const nonce = base.slice()
+  nonce[11] = (nonce[11] as number) ^ seq
+  return nonce
+}
+
+function seal(cek: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const cipher = createCipheriv('aes-128-gcm', cek, nonce)
+  return concat(cipher.update(plaintext), cipher.final(), cipher.getAuthTag())
+}
+
+/** An aes128gcm body whose records have exactly the given plaintexts (delimiter and padding included). */
+async function craft128(
+  ikm: Uint8Array,
+  saltBytes: Uint8Array,
+  rs: number,
+  keyId: Uint8Array,
+  records: Uint8Array[],
+): Promise<Uint8Array> {
+  const { cek, nonce } = await contentKeys(node, 'aes128gcm', saltBytes, ikm)
+  const sealed = records.map((record, seq) => seal(cek, nonceFor(nonce, seq), record))
+  return concat(saltBytes, u32(rs), Uint8Array.of(keyId.length), keyId, ...sealed)
+}
+
+/** An aesgcm body (no header) whose records have exactly the given plaintexts, for the RFC 8291 keys. */
+async function craftAesgcm(records: Uint8Array[]): Promise<Uint8Array> {
+  const secret = await node.ecdh({ privateKey: asPrivate, publicKey: asPublic }, uaPublic)
+  const ikm = await webPushIkm(node, 'aesgcm', auth, secret, uaPublic, asPublic)
+  const { cek, nonce } = await contentKeys(node, 'aesgcm', salt, ikm, aesgcmContext(uaPublic, asPublic))
+  return concat(...records.map((record, seq) => seal(cek, nonceFor(nonce, seq), record)))
+}
+
+const eceKey = utf8('SECRET-ECE-KEY16')
+const eceSalt = bytes(16, 0x11)
+const RS = 40 // 23 octets of data and padding per record, besides the delimiter
+const data = (n: number, from = 0): Uint8Array => secretPlaintext.subarray(from, from + n)
+const record = (...parts: Array<Uint8Array | number[]>): Uint8Array => concat(...parts.map((p) => new Uint8Array(p)))
+const ece = (records: Uint8Array[], rs = RS) => craft128(eceKey, eceSalt, rs, new Uint8Array(0), records)
+const push128 = (records: Uint8Array[]) => craft128(b64(v.ikm), salt, 4096, asPublic, records)
+
+const crafted = {
+  // Controls: the same construction, well formed.
+  eceOne: await ece([record(data(10), [2])]),
+  eceTwo: await ece([record(data(23), [1]), record(data(5, 23), [2, 0, 0])]),
+  pushGood: await push128([record(secretPlaintext, [2])]),
+  aesgcmGood: await craftAesgcm([record([0, 2, 0, 0], secretPlaintext)]),
+  aesgcmTwo: await craftAesgcm([record([0, 0], data(8)), record([0, 1, 0], data(3, 8))]), // rs = 10
+  // Wrong structure under valid tags.
+  eceLastIsOne: await ece([record(data(10), [1])]),
+  eceLastIsOneOfTwo: await ece([record(data(23), [1]), record(data(5, 23), [1])]),
+  eceFirstIsTwo: await ece([record(data(23), [2]), record(data(5, 23), [2])]),
+  eceAllZero: await ece([record([0, 0, 0, 0])]),
+  eceLastAllZero: await ece([record(data(23), [1]), record([0, 0, 0])]),
+  eceEmptyRecord: await ece([new Uint8Array(0)]),
+  eceDelimiter3: await ece([record(data(10), [3])]),
+  ecePaddingNotZero: await ece([record(data(10), [2, 0, 9])]),
+  eceShortFirst: await ece([record(data(10), [1]), record(data(5, 10), [2])]),
+  eceSwapped: await ece([record(data(5, 23), [2]), record(data(23), [1])]),
+  pushLastIsOne: await push128([record(secretPlaintext, [1])]),
+  pushAllZero: await push128([bytes(40, 0)]),
+  pushDelimiter0: await push128([record(secretPlaintext, [0])]),
+  aesgcmPadPastEnd: await craftAesgcm([record([0xff, 0xff], secretPlaintext)]),
+  aesgcmPadNotZero: await craftAesgcm([record([0, 3, 0, 7, 0], secretPlaintext)]),
+  aesgcmOneOctet: await craftAesgcm([Uint8Array.of(0)]),
+  aesgcmEmpty: await craftAesgcm([new Uint8Array(0)]),
+  aesgcmFullOnly: await craftAesgcm([record([0, 0], data(8))]), // a full rs = 10 record and no last one
+}
+const rs10 = {
+  encoding: 'aesgcm' as const,
+  headers: { ...aesgcm.headers, Encryption: `${aesgcm.headers.Encryption};rs=10` },
+}
+
+/** Every secret passed anywhere in the table, in the forms a careless message could print it. */
+const secretBytes = [eceKey, singleKey, multiKey, uaPrivate, asPrivate, auth, b64(v.ikm), secretPlaintext]
+const secretTexts = [
+  SECRET_TEXT,
+  'SECRET-ECE-KEY16',
+  single.plaintext_text,
+  v.plaintext_text,
+  ...secretBytes.flatMap((s) => [base64urlEncode(s), Buffer.from(s).toString('hex'), Array.from(s).join(',')]),
+]
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+// ---------------------------------------------------------------------------------------------
+
+type PublicFunction =
+  | 'base64urlEncode'
+  | 'base64urlDecode'
+  | 'encrypt'
+  | 'decrypt'
+  | 'encryptWebPush'
+  | 'decryptWebPush'
+  | 'maxPlaintextLength'
+  | 'useBackend'
+const SYNC: ReadonlySet<PublicFunction> = new Set([
+  'base64urlEncode',
+  'base64urlDecode',
+  'maxPlaintextLength',
+  'useBackend',
+])
+
+interface Row {
+  fn: PublicFunction
+  what: string
+  code: WebPushErrorCode
+  call: () => unknown
+}
+const rows: Row[] = []
+const row = (fn: PublicFunction, what: string, code: WebPushErrorCode, call: () => unknown): void => {
+  rows.push({ fn, what, code, call })
+}
+/** The table passes wrong types on purpose: this lets any value through the type checker. */
+const untyped = (value: unknown): never => value as never
+
+/** Values of the wrong type for a required bytes-or-string argument. */
+const wrongTypes: Array<[string, unknown]> = [
+  ['null', null],
+  ['undefined', undefined],
+  ['a number', 42],
+  ['an object', { length: 16 }],
+  ['an array of numbers', Array.from(bytes(16))],
+  ['an ArrayBuffer', new ArrayBuffer(16)],
+  ['a Uint16Array', new Uint16Array(8)],
+]
+const wrongOptions: Array<[string, unknown]> = [
+  ['null', null],
+  ['a number', 42],
+  ['a string', 'key'],
+  ['an array', []],
+]
+
+// base64urlEncode
+for (const [what, value] of [...wrongTypes, ['a string', 'AQID']] as Array<[string, unknown]>)
+  row('base64urlEncode', `bytes: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => base64urlEncode(untyped(value)))
+
+// base64urlDecode
+for (const [what, value] of [
+  ['null', null],
+  ['undefined', undefined],
+  ['a number', 42],
+  ['an object', {}],
+  ['bytes', bytes(4)],
+] as Array<[string, unknown]>)
+  row('base64urlDecode', `text: ${what}`, 'ERR_WP_BASE64URL', () => base64urlDecode(untyped(value)))
+for (const [what, text] of [
+  ['+ (standard base64)', 'ab+c'],
+  ['/ (standard base64)', 'ab/c'],
+  ['a space inside', 'ab cd'],
+  ['a leading space', ' abc'],
+  ['a trailing newline', 'abcd\n'],
+  ['a tab', 'ab\tc'],
+  ['CRLF line breaks', 'abcd\r\nefgh'],
+  ['a dot', 'ab.c'],
+  ['a non-ASCII letter', 'abcé'],
+  ['a percent escape', 'ab%2B'],
+  ['5 characters (impossible length)', 'abcde'],
+  ['1 character (impossible length)', 'a'],
+  ['9 characters (impossible length)', 'abcdefghi'],
+  ['= in the middle', 'ab=c'],
+  ['= at the start', '=abc'],
+  ['= on a length that is not a multiple of 4', 'abcdef='],
+  ['padding on a length that needs none', 'abcd===='],
+  ['three =', 'a==='],
+  ['padding not at the end', 'ab==abcd'],
+  ['a lone =', '='],
+  ['== alone', '=='],
+  ['partial padding', 'ab='],
+  ['too much padding', 'abc=='],
+  ['a secret with +', 'SECRETSECRET+SECRET'],
+] as Array<[string, string]>)
+  row('base64urlDecode', `text with ${what}`, 'ERR_WP_BASE64URL', () => base64urlDecode(text))
+
+// encrypt
+for (const [what, value] of wrongTypes)
+  row('encrypt', `plaintext: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => encrypt(untyped(value), { key: eceKey }))
+row('encrypt', 'options: undefined (no key)', 'ERR_WP_INVALID_ARGUMENT', () => encrypt(SECRET_TEXT, untyped(undefined)))
+for (const [what, value] of wrongOptions)
+  row('encrypt', `options: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => encrypt(SECRET_TEXT, untyped(value)))
+for (const [what, value] of wrongTypes)
+  row('encrypt', `key: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => encrypt(SECRET_TEXT, { key: untyped(value) }))
+for (const n of [0, 15, 17, 32])
+  row('encrypt', `key of ${n} bytes`, 'ERR_WP_KEY_LENGTH', () =>
+    encrypt(SECRET_TEXT, { key: concat(eceKey, eceKey).subarray(0, n) }),
+  )
+row('encrypt', 'key: base64url of 15 bytes', 'ERR_WP_KEY_LENGTH', () =>
+  encrypt(SECRET_TEXT, { key: base64urlEncode(eceKey.subarray(0, 15)) }),
+)
+row('encrypt', 'key: standard base64 (+)', 'ERR_WP_BASE64URL', () =>
+  encrypt(SECRET_TEXT, { key: `+${base64urlEncode(eceKey).slice(1)}` }),
+)
+row('encrypt', 'key: base64url with a trailing newline', 'ERR_WP_BASE64URL', () =>
+  encrypt(SECRET_TEXT, { key: `${base64urlEncode(eceKey)}\n` }),
+)
+for (const n of [0, 15, 17])
+  row('encrypt', `salt of ${n} bytes`, 'ERR_WP_KEY_LENGTH', () => encrypt(SECRET_TEXT, { key: eceKey, salt: bytes(n) }))
+row('encrypt', 'salt: null', 'ERR_WP_INVALID_ARGUMENT', () =>
+  encrypt(SECRET_TEXT, { key: eceKey, salt: untyped(null) }),
+)
+row('encrypt', 'salt: a number', 'ERR_WP_INVALID_ARGUMENT', () =>
+  encrypt(SECRET_TEXT, { key: eceKey, salt: untyped(16) }),
+)
+row('encrypt', 'salt: invalid base64url', 'ERR_WP_BASE64URL', () =>
+  encrypt(SECRET_TEXT, { key: eceKey, salt: 'ab/cdefghijklmnopqrstu' }),
+)
+for (const [what, value] of [
+  ['17', 17],
+  ['0', 0],
+  ['-1', -1],
+  ['2^32', 2 ** 32],
+  ['18.5', 18.5],
+  ['NaN', Number.NaN],
+  ['Infinity', Number.POSITIVE_INFINITY],
+  ["'4096'", '4096'],
+  ['null', null],
+] as Array<[string, unknown]>)
+  row('encrypt', `recordSize ${what}`, 'ERR_WP_ECE_RECORD_SIZE', () =>
+    encrypt(SECRET_TEXT, { key: eceKey, recordSize: untyped(value) }),
+  )
+for (const [what, value] of [
+  ['-1', -1],
+  ['0.5', 0.5],
+  ['NaN', Number.NaN],
+  ['Infinity', Number.POSITIVE_INFINITY],
+  ["'1'", '1'],
+  ["'max' (Web Push only)", 'max'],
+  ['null', null],
+  ['an object', {}],
+] as Array<[string, unknown]>)
+  row('encrypt', `padding ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    encrypt(SECRET_TEXT, { key: eceKey, padding: untyped(value) }),
+  )
+row('encrypt', 'padding 2^53-1 (no body that large)', 'ERR_WP_PAYLOAD_TOO_LARGE', () =>
+  encrypt(SECRET_TEXT, { key: eceKey, padding: Number.MAX_SAFE_INTEGER }),
+)
+row('encrypt', 'padding 2^31 in one record of rs 2^32-1', 'ERR_WP_PAYLOAD_TOO_LARGE', () =>
+  encrypt(SECRET_TEXT, { key: eceKey, padding: 2 ** 31, recordSize: 2 ** 32 - 1 }),
+)
+row('encrypt', 'padding 2^27 at rs 18 (17 octets of overhead per octet)', 'ERR_WP_PAYLOAD_TOO_LARGE', () =>
+  encrypt(SECRET_TEXT, { key: eceKey, padding: 2 ** 27, recordSize: 18 }),
+)
+for (const [what, value] of [
+  ['256 bytes', bytes(256)],
+  ['256 ASCII characters', 'k'.repeat(256)],
+  ['128 two-byte characters (256 bytes of UTF-8)', 'é'.repeat(128)],
+  ['a number', 1],
+  ['null', null],
+  ['an object', {}],
+] as Array<[string, unknown]>)
+  row('encrypt', `keyId: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    encrypt(SECRET_TEXT, { key: eceKey, keyId: untyped(value) }),
+  )
+
+// decrypt
+for (const [what, value] of [...wrongTypes, ['a string', single.body]] as Array<[string, unknown]>)
+  row('decrypt', `body: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => decrypt(untyped(value), { key: singleKey }))
+row('decrypt', 'options: undefined', 'ERR_WP_INVALID_ARGUMENT', () => decrypt(singleBody, untyped(undefined)))
+for (const [what, value] of [...wrongOptions, ['{} (neither key nor keyLookup)', {}]] as Array<[string, unknown]>)
+  row('decrypt', `options: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => decrypt(singleBody, untyped(value)))
+row('decrypt', 'key: null (not a reason to look for a keyLookup)', 'ERR_WP_INVALID_ARGUMENT', () =>
+  decrypt(singleBody, { key: untyped(null) }),
+)
+row('decrypt', 'key: undefined', 'ERR_WP_INVALID_ARGUMENT', () => decrypt(singleBody, { key: untyped(undefined) }))
+row('decrypt', 'key: a number', 'ERR_WP_INVALID_ARGUMENT', () => decrypt(singleBody, { key: untyped(7) }))
+row('decrypt', 'keyLookup: not a function', 'ERR_WP_INVALID_ARGUMENT', () =>
+  decrypt(singleBody, { keyLookup: untyped('fn') }),
+)
+row('decrypt', 'keyLookup returns null', 'ERR_WP_INVALID_ARGUMENT', () =>
+  decrypt(singleBody, { keyLookup: () => untyped(null) }),
+)
+row('decrypt', 'keyLookup returns 15 bytes', 'ERR_WP_KEY_LENGTH', () =>
+  decrypt(singleBody, { keyLookup: () => singleKey.subarray(0, 15) }),
+)
+row('decrypt', 'keyLookup resolves to invalid base64url', 'ERR_WP_BASE64URL', async () =>
+  decrypt(multiBody, { keyLookup: async () => `${multi.ikm.slice(0, -1)}+` }),
+)
+row('decrypt', 'key of 15 bytes', 'ERR_WP_KEY_LENGTH', () => decrypt(singleBody, { key: singleKey.subarray(0, 15) }))
+row('decrypt', 'key of 17 bytes', 'ERR_WP_KEY_LENGTH', () =>
+  decrypt(singleBody, { key: concat(singleKey, Uint8Array.of(0)) }),
+)
+row('decrypt', 'key: invalid base64url', 'ERR_WP_BASE64URL', () => decrypt(singleBody, { key: `${single.ikm} ` }))
+row('decrypt', 'a wrong key of the right length', 'ERR_WP_ECE_DECRYPT', () => decrypt(singleBody, { key: multiKey }))
+row('decrypt', 'rs 0 in the header', 'ERR_WP_ECE_RECORD_SIZE', () =>
+  decrypt(concat(singleBody.subarray(0, 16), u32(0), singleBody.subarray(20)), { key: singleKey }),
+)
+row('decrypt', 'rs 17 in the header', 'ERR_WP_ECE_RECORD_SIZE', () =>
+  decrypt(concat(singleBody.subarray(0, 16), u32(17), singleBody.subarray(20)), { key: singleKey }),
+)
+row('decrypt', 'rs 18 in the header (valid, but not the records’ size)', 'ERR_WP_ECE_DECRYPT', () =>
+  decrypt(concat(multiBody.subarray(0, 16), u32(18), multiBody.subarray(20)), { key: multiKey }),
+)
+row('decrypt', 'a key id length past the end of the body', 'ERR_WP_ECE_HEADER', () =>
+  decrypt(withByte(singleBody, 20, 200), { key: singleKey }),
+)
+row('decrypt', 'a key id length of 255 on a 53-byte body', 'ERR_WP_ECE_HEADER', () =>
+  decrypt(withByte(singleBody, 20, 255), { key: singleKey }),
+)
+row('decrypt', 'a flipped tag bit', 'ERR_WP_ECE_DECRYPT', () =>
+  decrypt(withByte(singleBody, singleBody.length - 1, (singleBody.at(-1) as number) ^ 0x80), { key: singleKey }),
+)
+row('decrypt', 'one extra octet', 'ERR_WP_ECE_DECRYPT', () =>
+  decrypt(concat(singleBody, Uint8Array.of(0)), { key: singleKey }),
+)
+row('decrypt', 'the last record repeated', 'ERR_WP_ECE_DECRYPT', () =>
+  decrypt(concat(multiBody, multiBody.subarray(23 + 25)), { key: multiKey }),
+)
+row('decrypt', 'the first record alone (truncated at a record boundary)', 'ERR_WP_ECE_DECRYPT', () =>
+  decrypt(multiBody.subarray(0, 23 + 25), { key: multiKey }),
+)
+for (const [what, name] of [
+  ['delimiter 1 in the last (only) record', 'eceLastIsOne'],
+  ['delimiter 1 in the last of two records', 'eceLastIsOneOfTwo'],
+  ['delimiter 2 in a record that is not the last', 'eceFirstIsTwo'],
+  ['an all-zero record', 'eceAllZero'],
+  ['an all-zero last record after a valid one', 'eceLastAllZero'],
+  ['an empty record (a tag only)', 'eceEmptyRecord'],
+  ['delimiter 3', 'eceDelimiter3'],
+  ['non-zero padding after the delimiter', 'ecePaddingNotZero'],
+  ['a non-last record shorter than rs', 'eceShortFirst'],
+  ['two records swapped', 'eceSwapped'],
+] as Array<[string, keyof typeof crafted]>)
+  row('decrypt', `crafted: ${what}`, 'ERR_WP_ECE_DECRYPT', () => decrypt(crafted[name], { key: eceKey }))
+for (const [label, body, key, idlen] of [
+  ['§3.1 body', singleBody, singleKey, 0],
+  ['§3.2 body', multiBody, multiKey, 2],
+] as Array<[string, Uint8Array, Uint8Array, number]>)
+  for (let n = 0; n < body.length; n++)
+    row(
+      'decrypt',
+      `the ${label} truncated to ${n} of ${body.length} bytes`,
+      n < 21 + idlen ? 'ERR_WP_ECE_HEADER' : 'ERR_WP_ECE_DECRYPT',
+      () => decrypt(body.subarray(0, n), { key }),
+    )
+
+// encryptWebPush
+for (const [what, value] of wrongTypes)
+  row('encryptWebPush', `plaintext: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    encryptWebPush(untyped(value), subscription),
+  )
+for (const [what, value] of [...wrongOptions, ['undefined', undefined]] as Array<[string, unknown]>)
+  row('encryptWebPush', `keys: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => encryptWebPush(SECRET_TEXT, untyped(value)))
+for (const [what, value] of wrongTypes)
+  row('encryptWebPush', `p256dh: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    encryptWebPush(SECRET_TEXT, { p256dh: untyped(value), auth }),
+  )
+for (const [what, value] of wrongTypes)
+  row('encryptWebPush', `auth: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    encryptWebPush(SECRET_TEXT, { p256dh: uaPublic, auth: untyped(value) }),
+  )
+const badPoints: Array<[string, Uint8Array | string, WebPushErrorCode]> = [
+  ['of 64 bytes', uaPublic.subarray(0, 64), 'ERR_WP_KEY_LENGTH'],
+  ['of 66 bytes', concat(uaPublic, Uint8Array.of(0)), 'ERR_WP_KEY_LENGTH'],
+  ['of 0 bytes', new Uint8Array(0), 'ERR_WP_KEY_LENGTH'],
+  ['compressed (33 bytes)', compressed, 'ERR_WP_KEY_LENGTH'],
+  ['compressed, as base64url', base64urlEncode(compressed), 'ERR_WP_KEY_LENGTH'],
+  ['not on the curve (y off by one bit)', yFlipped, 'ERR_WP_INVALID_POINT'],
+  ['not on the curve, as base64url', base64urlEncode(yFlipped), 'ERR_WP_INVALID_POINT'],
+  ['with x = p (out of range)', xIsP, 'ERR_WP_INVALID_POINT'],
+  ['(0, 0)', originXY, 'ERR_WP_INVALID_POINT'],
+  ['65 zero bytes', allZero, 'ERR_WP_INVALID_POINT'],
+  ['with a compressed prefix on 65 bytes', prefix2, 'ERR_WP_INVALID_POINT'],
+  ['in the hybrid form (0x06/0x07)', hybrid, 'ERR_WP_INVALID_POINT'],
+  ['as standard base64 (+)', `+${v.ua_public.slice(1)}`, 'ERR_WP_BASE64URL'],
+  ['as base64url with a trailing newline', `${v.ua_public}\n`, 'ERR_WP_BASE64URL'],
+]
+for (const [what, value, code] of badPoints)
+  row('encryptWebPush', `p256dh ${what}`, code, () => encryptWebPush(SECRET_TEXT, { p256dh: value, auth }))
+for (const n of [0, 15, 17, 32])
+  row('encryptWebPush', `auth of ${n} bytes`, 'ERR_WP_KEY_LENGTH', () =>
+    encryptWebPush(SECRET_TEXT, { p256dh: uaPublic, auth: concat(auth, auth).subarray(0, n) }),
+  )
+row('encryptWebPush', 'auth: base64url of 15 bytes', 'ERR_WP_KEY_LENGTH', () =>
+  encryptWebPush(SECRET_TEXT, { p256dh: uaPublic, auth: base64urlEncode(auth.subarray(0, 15)) }),
+)
+row('encryptWebPush', 'auth: invalid base64url', 'ERR_WP_BASE64URL', () =>
+  encryptWebPush(SECRET_TEXT, { p256dh: uaPublic, auth: `${v.auth_secret.slice(0, -1)}/` }),
+)
+for (const [what, value] of wrongOptions)
+  row('encryptWebPush', `options: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    encryptWebPush(SECRET_TEXT, subscription, untyped(value)),
+  )
+for (const [what, value] of [
+  ["'aes256gcm'", 'aes256gcm'],
+  ["'AES128GCM'", 'AES128GCM'],
+  ["''", ''],
+  ['a number', 128],
+  ['null', null],
+] as Array<[string, unknown]>)
+  row('encryptWebPush', `encoding ${what}`, 'ERR_WP_UNSUPPORTED_ENCODING', () =>
+    encryptWebPush(SECRET_TEXT, subscription, { encoding: untyped(value) }),
+  )
+for (const [what, value] of [
+  ['-1', -1],
+  ['1.5', 1.5],
+  ['NaN', Number.NaN],
+  ['Infinity', Number.POSITIVE_INFINITY],
+  ["'1'", '1'],
+  ["'MAX'", 'MAX'],
+  ['null', null],
+  ['an object', {}],
+] as Array<[string, unknown]>)
+  row('encryptWebPush', `padding ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    encryptWebPush(SECRET_TEXT, subscription, { padding: untyped(value) }),
+  )
+row('encryptWebPush', 'salt of 15 bytes', 'ERR_WP_KEY_LENGTH', () =>
+  encryptWebPush(SECRET_TEXT, subscription, { salt: salt.subarray(0, 15) }),
+)
+row('encryptWebPush', 'salt: null', 'ERR_WP_INVALID_ARGUMENT', () =>
+  encryptWebPush(SECRET_TEXT, subscription, { salt: untyped(null) }),
+)
+row('encryptWebPush', 'salt: invalid base64url', 'ERR_WP_BASE64URL', () =>
+  encryptWebPush(SECRET_TEXT, subscription, { salt: `${v.salt.slice(0, -1)}=` }),
+)
+for (const [what, value] of [...wrongOptions] as Array<[string, unknown]>)
+  row('encryptWebPush', `senderKeys: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    encryptWebPush(SECRET_TEXT, subscription, { senderKeys: untyped(value) }),
+  )
+for (const [what, privateKey, publicKey, code] of [
+  ['a private key of 31 bytes', asPrivate.subarray(1), asPublic, 'ERR_WP_KEY_LENGTH'],
+  ['a zero private key', bytes(32, 0), asPublic, 'ERR_WP_INVALID_ARGUMENT'],
+  ['a private key equal to the group order', hex(N), asPublic, 'ERR_WP_INVALID_ARGUMENT'],
+  [
+    'a public key not on the curve',
+    asPrivate,
+    withByte(asPublic, 64, (asPublic[64] as number) ^ 1),
+    'ERR_WP_INVALID_POINT',
+  ],
+  ['a public key that is not the private key’s', asPrivate, uaPublic, 'ERR_WP_INVALID_ARGUMENT'],
+  ['a private key missing', undefined, asPublic, 'ERR_WP_INVALID_ARGUMENT'],
+] as Array<[string, unknown, Uint8Array, WebPushErrorCode]>)
+  row('encryptWebPush', `senderKeys with ${what}`, code, () =>
+    encryptWebPush(SECRET_TEXT, subscription, { senderKeys: { privateKey: untyped(privateKey), publicKey } }),
+  )
+for (const [what, value] of [
+  ["'toString'", 'toString'],
+  ["'__proto__'", '__proto__'],
+  ["'nope'", 'nope'],
+  ["['node']", ['node']],
+  ['a number', 1],
+] as Array<[string, unknown]>)
+  row('encryptWebPush', `backend ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    encryptWebPush(SECRET_TEXT, subscription, { backend: untyped(value) }),
+  )
+for (const [what, plaintext, options] of [
+  ['3994 bytes (aes128gcm)', bytes(3994), {}],
+  ['3994 ASCII characters (aes128gcm)', 'x'.repeat(3994), {}],
+  ['1997 two-byte characters: 3994 bytes of UTF-8 (aes128gcm)', 'é'.repeat(1997), {}],
+  ['4079 bytes (aesgcm)', bytes(4079), { encoding: 'aesgcm' }],
+  ['3993 bytes with 1 byte of padding (aes128gcm)', bytes(3993), { padding: 1 }],
+  ['0 bytes with 3994 bytes of padding (aes128gcm)', new Uint8Array(0), { padding: 3994 }],
+  ['4078 bytes with 1 byte of padding (aesgcm)', bytes(4078), { encoding: 'aesgcm', padding: 1 }],
+  ['0 bytes with 4079 bytes of padding (aesgcm)', new Uint8Array(0), { encoding: 'aesgcm', padding: 4079 }],
+  ['10 bytes with 1e300 bytes of padding', bytes(10), { padding: 1e300 }],
+] as Array<[string, Uint8Array | string, object]>)
+  row('encryptWebPush', `plaintext of ${what}`, 'ERR_WP_PAYLOAD_TOO_LARGE', () =>
+    encryptWebPush(plaintext, subscription, options),
+  )
+row(
+  'encryptWebPush',
+  'a plaintext too large is refused before the keys are looked at',
+  'ERR_WP_PAYLOAD_TOO_LARGE',
+  () => encryptWebPush(bytes(3994), untyped(null)),
+)
+
+// decryptWebPush
+for (const [what, value] of [...wrongTypes, ['a string', v.body]] as Array<[string, unknown]>)
+  row('decryptWebPush', `body: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => decryptWebPush(untyped(value), receiver))
+for (const [what, value] of [...wrongOptions, ['undefined', undefined]] as Array<[string, unknown]>)
+  row('decryptWebPush', `keys: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => decryptWebPush(pushBody, untyped(value)))
+for (const field of ['privateKey', 'publicKey', 'auth'] as const)
+  for (const [what, value] of wrongTypes)
+    row('decryptWebPush', `${field}: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+      decryptWebPush(pushBody, { ...receiver, [field]: untyped(value) }),
+    )
+for (const [what, value, code] of [
+  ['of 31 bytes', uaPrivate.subarray(1), 'ERR_WP_KEY_LENGTH'],
+  ['of 33 bytes', concat(Uint8Array.of(0), uaPrivate), 'ERR_WP_KEY_LENGTH'],
+  ['zero', bytes(32, 0), 'ERR_WP_INVALID_ARGUMENT'],
+  ['equal to the group order', hex(N), 'ERR_WP_INVALID_ARGUMENT'],
+  ['all ones (above the group order)', bytes(32, 0xff), 'ERR_WP_INVALID_ARGUMENT'],
+  ['as invalid base64url', `${v.ua_private.slice(0, -1)}+`, 'ERR_WP_BASE64URL'],
+] as Array<[string, unknown, WebPushErrorCode]>)
+  row('decryptWebPush', `privateKey ${what}`, code, () =>
+    decryptWebPush(pushBody, { ...receiver, privateKey: untyped(value) }),
+  )
+for (const [what, value, code] of badPoints)
+  row('decryptWebPush', `publicKey ${what}`, code, () => decryptWebPush(pushBody, { ...receiver, publicKey: value }))
+for (const n of [0, 15, 17])
+  row('decryptWebPush', `auth of ${n} bytes`, 'ERR_WP_KEY_LENGTH', () =>
+    decryptWebPush(pushBody, { ...receiver, auth: concat(auth, auth).subarray(0, n) }),
+  )
+row('decryptWebPush', 'a private key that is not the public key’s', 'ERR_WP_ECE_DECRYPT', () =>
+  decryptWebPush(pushBody, { ...receiver, privateKey: asPrivate }),
+)
+row('decryptWebPush', 'a private key that is not the public key’s (aesgcm)', 'ERR_WP_ECE_DECRYPT', () =>
+  decryptWebPush(aesgcm.body, { ...receiver, privateKey: asPrivate }, aesgcmOptions),
+)
+row('decryptWebPush', 'a wrong auth secret', 'ERR_WP_ECE_DECRYPT', () =>
+  decryptWebPush(pushBody, { ...receiver, auth: salt }),
+)
+row('decryptWebPush', 'a wrong auth secret (aesgcm)', 'ERR_WP_ECE_DECRYPT', () =>
+  decryptWebPush(aesgcm.body, { ...receiver, auth: salt }, aesgcmOptions),
+)
+for (const [what, value] of wrongOptions)
+  row('decryptWebPush', `options: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    decryptWebPush(pushBody, receiver, untyped(value)),
+  )
+for (const [what, value] of [
+  ["'aes256gcm'", 'aes256gcm'],
+  ["'AESGCM'", 'AESGCM'],
+  ['null', null],
+  ['a number', 1],
+] as Array<[string, unknown]>)
+  row('decryptWebPush', `encoding ${what}`, 'ERR_WP_UNSUPPORTED_ENCODING', () =>
+    decryptWebPush(pushBody, receiver, { encoding: untyped(value) }),
+  )
+for (const [what, value] of [
+  ["'toString'", 'toString'],
+  ["'nope'", 'nope'],
+] as Array<[string, unknown]>)
+  row('decryptWebPush', `backend ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
+    decryptWebPush(pushBody, receiver, { backend: untyped(value) }),
+  )
+// aes128gcm: the header carries the sender's key as its key id (RFC 8291 §4)
+const pushRecords = pushBody.subarray(86)
+const withKeyId = (keyId: Uint8Array): Uint8Array =>
+  concat(pushBody.subarray(0, 20), Uint8Array.of(keyId.length), keyId, pushRecords)
+for (const [what, body, code] of [
+  ['no key id', withKeyId(new Uint8Array(0)), 'ERR_WP_ECE_HEADER'],
+  ['a 64-byte key id', withKeyId(asPublic.subarray(0, 64)), 'ERR_WP_ECE_HEADER'],
+  [
+    'a compressed sender key as key id',
+    withKeyId(concat(Uint8Array.of(2 + ((asPublic[64] as number) & 1)), asPublic.subarray(1, 33))),
+    'ERR_WP_ECE_HEADER',
+  ],
+  ['a key id length past the end', withByte(pushBody.subarray(0, 100), 20, 255), 'ERR_WP_ECE_HEADER'],
+  [
+    'a sender key not on the curve',
+    withKeyId(withByte(asPublic, 64, (asPublic[64] as number) ^ 1)),
+    'ERR_WP_INVALID_POINT',
+  ],
+  [
+    'a sender key with x = p',
+    withKeyId(concat(Uint8Array.of(4), hex(P), asPublic.subarray(33))),
+    'ERR_WP_INVALID_POINT',
+  ],
+  ['a sender key of 65 zero bytes', withKeyId(allZero), 'ERR_WP_INVALID_POINT'],
+  ['another valid sender key', withKeyId(uaPublic), 'ERR_WP_ECE_DECRYPT'],
+  ['rs 0', concat(pushBody.subarray(0, 16), u32(0), pushBody.subarray(20)), 'ERR_WP_ECE_RECORD_SIZE'],
+  ['rs 17', concat(pushBody.subarray(0, 16), u32(17), pushBody.subarray(20)), 'ERR_WP_ECE_RECORD_SIZE'],
+  [
+    'rs 18 (valid, but not the record’s size)',
+    concat(pushBody.subarray(0, 16), u32(18), pushBody.subarray(20)),
+    'ERR_WP_ECE_DECRYPT',
+  ],
+  ['a flipped ciphertext bit', withByte(pushBody, 90, (pushBody[90] as number) ^ 1), 'ERR_WP_ECE_DECRYPT'],
+  ['a flipped salt bit', withByte(pushBody, 0, (pushBody[0] as number) ^ 1), 'ERR_WP_ECE_DECRYPT'],
+  ['crafted: delimiter 1 in the only record', crafted.pushLastIsOne, 'ERR_WP_ECE_DECRYPT'],
+  ['crafted: an all-zero record', crafted.pushAllZero, 'ERR_WP_ECE_DECRYPT'],
+  ['crafted: no delimiter (data then zeros)', crafted.pushDelimiter0, 'ERR_WP_ECE_DECRYPT'],
+  ['the aesgcm body read as aes128gcm (53 bytes: no room for a key id)', aesgcm.body, 'ERR_WP_ECE_HEADER'],
+] as Array<[string, Uint8Array, WebPushErrorCode]>)
+  row('decryptWebPush', `aes128gcm with ${what}`, code, () => decryptWebPush(body, receiver))
+for (let n = 0; n < pushBody.length; n++)
+  row(
+    'decryptWebPush',
+    `the RFC 8291 body truncated to ${n} of ${pushBody.length} bytes`,
+    n < 86 ? 'ERR_WP_ECE_HEADER' : 'ERR_WP_ECE_DECRYPT',
+    () => decryptWebPush(pushBody.subarray(0, n), receiver),
+  )
+// aesgcm: salt, rs and the sender key travel in the Encryption and Crypto-Key headers
+const { Encryption: encryption, 'Crypto-Key': cryptoKey } = aesgcm.headers as {
+  Encryption: string
+  'Crypto-Key': string
+}
+const aesgcmWith = (headers: unknown) => () =>
+  decryptWebPush(aesgcm.body, receiver, { encoding: 'aesgcm', headers: untyped(headers) })
+for (const [what, headers, code] of [
+  ['no headers', undefined, 'ERR_WP_ECE_HEADER'],
+  ['empty headers', {}, 'ERR_WP_ECE_HEADER'],
+  ['headers that are a string', `Encryption: ${encryption}`, 'ERR_WP_ECE_HEADER'],
+  ['no Crypto-Key', { Encryption: encryption }, 'ERR_WP_ECE_HEADER'],
+  ['no Encryption', { 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
+  ['an Encryption header that is a number', { Encryption: 42, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
+  ['no salt in Encryption', { Encryption: 'rs=4096', 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
+  ['no dh in Crypto-Key', { Encryption: encryption, 'Crypto-Key': `p256ecdsa=${v.as_public}` }, 'ERR_WP_ECE_HEADER'],
+  [
+    'a salt in standard base64',
+    { Encryption: `salt=+${v.salt.slice(1)}`, 'Crypto-Key': cryptoKey },
+    'ERR_WP_BASE64URL',
+  ],
+  [
+    'a salt of 15 bytes',
+    { Encryption: `salt=${base64urlEncode(salt.subarray(0, 15))}`, 'Crypto-Key': cryptoKey },
+    'ERR_WP_KEY_LENGTH',
+  ],
+  [
+    'a compressed dh',
+    { Encryption: encryption, 'Crypto-Key': `dh=${base64urlEncode(compressed)}` },
+    'ERR_WP_KEY_LENGTH',
+  ],
+  [
+    'a dh not on the curve',
+    { Encryption: encryption, 'Crypto-Key': `dh=${base64urlEncode(yFlipped)}` },
+    'ERR_WP_INVALID_POINT',
+  ],
+  ['a dh with x = p', { Encryption: encryption, 'Crypto-Key': `dh=${base64urlEncode(xIsP)}` }, 'ERR_WP_INVALID_POINT'],
+  [
+    'a dh in standard base64',
+    { Encryption: encryption, 'Crypto-Key': `dh=/${v.as_public.slice(1)}` },
+    'ERR_WP_BASE64URL',
+  ],
+  ['another valid dh', { Encryption: encryption, 'Crypto-Key': `dh=${v.ua_public}` }, 'ERR_WP_ECE_DECRYPT'],
+  ['rs=abc', { Encryption: `${encryption};rs=abc`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
+  ['rs=-5', { Encryption: `${encryption};rs=-5`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
+  ['rs of 11 digits', { Encryption: `${encryption};rs=99999999999`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
+  ['rs=4294967296', { Encryption: `${encryption};rs=4294967296`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_RECORD_SIZE'],
+  ['rs=2', { Encryption: `${encryption};rs=2`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_RECORD_SIZE'],
+  ['rs=0', { Encryption: `${encryption};rs=0`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_RECORD_SIZE'],
+  [
+    'rs=18 (valid, but not the record’s size)',
+    { Encryption: `${encryption};rs=18`, 'Crypto-Key': cryptoKey },
+    'ERR_WP_ECE_DECRYPT',
+  ],
+  [
+    'a salt from another message',
+    { Encryption: `salt=${base64urlEncode(auth)}`, 'Crypto-Key': cryptoKey },
+    'ERR_WP_ECE_DECRYPT',
+  ],
+] as Array<[string, unknown, WebPushErrorCode]>)
+  row('decryptWebPush', `aesgcm with ${what}`, code, aesgcmWith(headers))
+for (const [what, name, options] of [
+  ['a padding length past the end of the record', 'aesgcmPadPastEnd', aesgcmOptions],
+  ['non-zero padding', 'aesgcmPadNotZero', aesgcmOptions],
+  ['a one-octet record (no room for the padding length)', 'aesgcmOneOctet', aesgcmOptions],
+  ['an empty record (a tag only)', 'aesgcmEmpty', aesgcmOptions],
+  ['a full record and no last one (rs=10)', 'aesgcmFullOnly', rs10],
+  ['two records read with the default rs', 'aesgcmTwo', aesgcmOptions],
+] as Array<[string, keyof typeof crafted, typeof aesgcmOptions]>)
+  row('decryptWebPush', `aesgcm crafted: ${what}`, 'ERR_WP_ECE_DECRYPT', () =>
+    decryptWebPush(crafted[name], receiver, options),
+  )
+row('decryptWebPush', 'aesgcm: the two-record body truncated at its record boundary', 'ERR_WP_ECE_DECRYPT', () =>
+  decryptWebPush(crafted.aesgcmTwo.subarray(0, 26), receiver, rs10),
+)
+row('decryptWebPush', 'aesgcm: the two records swapped', 'ERR_WP_ECE_DECRYPT', () =>
+  decryptWebPush(concat(crafted.aesgcmTwo.subarray(26), crafted.aesgcmTwo.subarray(0, 26)), receiver, rs10),
+)
+row('decryptWebPush', 'aesgcm: one extra octet', 'ERR_WP_ECE_DECRYPT', () =>
+  decryptWebPush(concat(aesgcm.body, Uint8Array.of(0)), receiver, aesgcmOptions),
+)
+for (let n = 0; n < aesgcm.body.length; n++)
+  row('decryptWebPush', `the aesgcm body truncated to ${n} of ${aesgcm.body.length} bytes`, 'ERR_WP_ECE_DECRYPT', () =>
+    decryptWebPush(aesgcm.body.subarray(0, n), receiver, aesgcmOptions),
+  )
+
+// maxPlaintextLength
+for (const [what, value] of [
+  ["'aes256gcm'", 'aes256gcm'],
+  ["''", ''],
+  ["'AESGCM'", 'AESGCM'],
+  ['a number', 4096],
+  ['null', null],
+  ['an object', {}],
+] as Array<[string, unknown]>)
+  row('maxPlaintextLength', `encoding ${what}`, 'ERR_WP_UNSUPPORTED_ENCODING', () => maxPlaintextLength(untyped(value)))
+for (const [what, value] of [
+  ['17', 17],
+  ['0', 0],
+  ['-1', -1],
+  ['18.5', 18.5],
+  ['NaN', Number.NaN],
+  ["'4096'", '4096'],
+  ['null', null],
+] as Array<[string, unknown]>)
+  row('maxPlaintextLength', `aes128gcm with record size ${what}`, 'ERR_WP_ECE_RECORD_SIZE', () =>
+    maxPlaintextLength('aes128gcm', untyped(value)),
+  )
+row('maxPlaintextLength', 'aesgcm with record size 2', 'ERR_WP_ECE_RECORD_SIZE', () => maxPlaintextLength('aesgcm', 2))
+
+// useBackend
+for (const [what, value] of [
+  ["'nope'", 'nope'],
+  ["''", ''],
+  ["'NODE'", 'NODE'],
+  ["'toString' (an Object.prototype key)", 'toString'],
+  ["'__proto__'", '__proto__'],
+  ["'constructor'", 'constructor'],
+  ["'hasOwnProperty'", 'hasOwnProperty'],
+  ["['node'] (an array that stringifies to a name)", ['node']],
+  ['null', null],
+  ['undefined', undefined],
+  ['a number', 0],
+  ['an object', {}],
+] as Array<[string, unknown]>)
+  row('useBackend', `name ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => useBackend(untyped(value)))
+
+// ---------------------------------------------------------------------------------------------
+// Running it.
+// ---------------------------------------------------------------------------------------------
+
+/** Calls `row` the way its function is meant to fail: a synchronous throw, or a returned promise that rejects. */
+async function failure(r: Row): Promise<unknown> {
+  if (SYNC.has(r.fn)) {
+    let result: unknown
+    try {
+      result = r.call()
+    } catch (err) {
+      return err
+    }
+    throw new Error(`${r.fn} returned ${String(result)} instead of throwing`)
+  }
+  let promise: unknown
+  try {
+    promise = r.call()
+  } catch (err) {
+    throw new Error(`${r.fn} threw synchronously instead of rejecting: ${String(err)}`)
+  }
+  expect(promise).toBeInstanceOf(Promise)
+  try {
+    const result = await promise
+    throw new Error(`${r.fn} resolved with ${result instanceof Uint8Array ? `${result.length} bytes` : String(result)}`)
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith(`${r.fn} resolved`)) throw err
+    return err
+  }
+}
+
+describe.each(backends)('bad inputs on the %s backend', (name) => {
+  withBackend(name)
+  afterEach(() => useBackend(name)) // a useBackend row that wrongly succeeded must not leak into the next
+  const decryptMessages = new Set<string>()
+
+  it.each(rows.map((r) => [`${r.fn}: ${r.what} → ${r.code}`, r] as const))('%s', async (_title, r) => {
+    const err = await failure(r)
+    expect(WebPushError.is(err), `not a WebPushError: ${String(err)}`).toBe(true)
+    expect(err).toBeInstanceOf(WebPushError)
+    const e = err as WebPushError
+    expect(e.name).toBe('WebPushError')
+    expect(e.code).toBe(r.code)
+    for (const secret of secretTexts) expect(e.message).not.toContain(secret)
+    if (e.code === 'ERR_WP_ECE_DECRYPT') decryptMessages.add(e.message)
+  })
+
+  it('every decryption failure above had one and the same message', () => {
+    expect(decryptMessages.size).toBe(1)
+  })
+})
+
+describe.each(backends)('controls for the table on the %s backend', (name) => {
+  withBackend(name)
+
+  it('the bodies the table truncates and alters decrypt when left whole', async () => {
+    expect(await decrypt(singleBody, { key: singleKey })).toEqual(utf8(single.plaintext_text))
+    expect(await decrypt(multiBody, { key: multiKey })).toEqual(utf8(multi.plaintext_text))
+    expect(await decryptWebPush(pushBody, receiver)).toEqual(utf8(v.plaintext_text))
+    expect(await decryptWebPush(aesgcm.body, receiver, aesgcmOptions)).toEqual(secretPlaintext)
+  })
+
+  it('the crafting is right: the same construction with valid delimiters and padding decrypts', async () => {
+    expect(await decrypt(crafted.eceOne, { key: eceKey })).toEqual(data(10))
+    expect(await decrypt(crafted.eceTwo, { key: eceKey })).toEqual(data(28))
+    expect(await decryptWebPush(crafted.pushGood, receiver)).toEqual(secretPlaintext)
+    expect(await decryptWebPush(crafted.aesgcmGood, receiver, aesgcmOptions)).toEqual(secretPlaintext)
+    expect(await decryptWebPush(crafted.aesgcmTwo, receiver, rs10)).toEqual(data(11))
+  })
+
+  it('the key pairs the table treats as mismatched or foreign are valid ones', async () => {
+    // So that the rows above fail for the reason they name, not another.
+    const pushed = await encryptWebPush('x', subscription, {
+      senderKeys: { privateKey: asPrivate, publicKey: asPublic },
+    })
+    expect(await decryptWebPush(pushed.body, receiver)).toEqual(utf8('x'))
+  })
+})
