@@ -74,7 +74,7 @@ const V4_BLOCKED: [number, number][] = [
 function v4Blocked(v: number): boolean {
   for (const [base, bits] of V4_BLOCKED) {
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0
-    if (((v & mask) >>> 0) === ((base & mask) >>> 0)) return true
+    if ((v & mask) >>> 0 === (base & mask) >>> 0) return true
   }
   return false
 }

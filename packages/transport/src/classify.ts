@@ -34,6 +34,9 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   if (value === undefined) return undefined
   const text = value.trim()
   if (/^\d+$/.test(text)) return Math.min(Number(text), 365 * 24 * 3600) * 1000
+  // RFC 9110 §5.6.7: every HTTP-date form starts with a day name. Date.parse alone would read
+  // "-1" or "1.5" as dates in 2001, turning a malformed value into "retry now".
+  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)/i.test(text)) return undefined
   const date = Date.parse(text)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)

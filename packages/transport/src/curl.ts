@@ -8,12 +8,14 @@ function quote(text: string): string {
 
 /**
  * The body as a `printf` format that prints exactly these bytes (POSIX printf: octal escapes only).
- * Printable ASCII stays literal except `\`, `%` and `'`.
+ * Printable ASCII stays literal except `\`, `%`, `'`, and a leading `-` (printf would take it for
+ * an option).
  */
 function printfFormat(body: Uint8Array): string {
   let out = ''
-  for (const byte of body) {
-    if (byte >= 0x20 && byte < 0x7f && byte !== 0x5c && byte !== 0x25 && byte !== 0x27) out += String.fromCharCode(byte)
+  for (const [i, byte] of body.entries()) {
+    const literal = byte >= 0x20 && byte < 0x7f && byte !== 0x5c && byte !== 0x25 && byte !== 0x27
+    if (literal && !(i === 0 && byte === 0x2d)) out += String.fromCharCode(byte)
     else out += `\\${byte.toString(8).padStart(3, '0')}`
   }
   return out

@@ -6,8 +6,8 @@
  */
 import { WebPushError } from '@wp/ece'
 import { networkError } from './errors.js'
-import { type CheckedRequest, checkRequest } from './request.js'
 import { type RawResponse, sendWithRetries, toPolicy } from './internal/send.js'
+import { type CheckedRequest, checkRequest } from './request.js'
 import type { PushRequest, PushResponse, SendOptions, Transport, TransportOptions } from './types.js'
 
 const MAX_RESPONSE_BODY = 64 * 1024
@@ -22,11 +22,15 @@ export function createFetchTransport(options: TransportOptions = {}): Transport 
   let closed = false
 
   const attempt = async (request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> => {
+    // fetch sets Content-Length from the body and fails on a second one (checkRequest made sure it matches).
+    const headers: Record<string, string> = {}
+    for (const name in request.headers)
+      if (name.toLowerCase() !== 'content-length') headers[name] = request.headers[name] as string
     let response: Response
     try {
       response = await fetchImpl(request.endpoint, {
         method: 'POST',
-        headers: request.headers,
+        headers,
         body: (request.body ?? null) as BodyInit | null,
         redirect: 'manual',
         signal,
@@ -36,28 +40,34 @@ export function createFetchTransport(options: TransportOptions = {}): Transport 
       // fetch does not say whether the request was written: never retried.
       throw networkError(request.endpoint, error, false)
     }
-    const headers: Record<string, string> = {}
+    const responseHeaders: Record<string, string> = {}
     response.headers.forEach((value, name) => {
-      headers[name.toLowerCase()] = value
+      responseHeaders[name.toLowerCase()] = value
     })
     let body = ''
     if (response.body) {
       const reader = response.body.getReader()
       const decoder = new TextDecoder()
       let size = 0
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        size += value.length
-        if (size > MAX_RESPONSE_BODY) {
-          await reader.cancel()
-          break
+      try {
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          size += value.length
+          if (size > MAX_RESPONSE_BODY) {
+            await reader.cancel()
+            break
+          }
+          body += decoder.decode(value, { stream: true })
         }
-        body += decoder.decode(value, { stream: true })
+      } catch (error) {
+        if (signal.aborted) throw error
+        // The connection broke while the answer came in: the request was written.
+        throw networkError(request.endpoint, error, false)
       }
       body += decoder.decode()
     }
-    return { status: response.status, headers, body, protocol: 'http/1.1' }
+    return { status: response.status, headers: responseHeaders, body, protocol: 'http/1.1' }
   }
 
   return {

@@ -20,7 +20,14 @@ export interface PushRequest {
  * - `bad-request`: 400 and any other 4xx: the request is malformed.
  * - `server-error`: 5xx.
  */
-export type PushOutcome = 'created' | 'gone' | 'too-large' | 'rate-limited' | 'unauthorized' | 'bad-request' | 'server-error'
+export type PushOutcome =
+  | 'created'
+  | 'gone'
+  | 'too-large'
+  | 'rate-limited'
+  | 'unauthorized'
+  | 'bad-request'
+  | 'server-error'
 
 /** A push service's answer. */
 export interface PushResponse {

@@ -76,7 +76,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * Runs one attempt under the whole-attempt timeout and the caller's signal. The attempt is aborted
  * through its signal, and this settles at the deadline even if the attempt does not.
  */
-function attemptOnce(attempt: Attempt, request: CheckedRequest, policy: Policy, signal: AbortSignal | undefined): Promise<RawResponse> {
+function attemptOnce(
+  attempt: Attempt,
+  request: CheckedRequest,
+  policy: Policy,
+  signal: AbortSignal | undefined,
+): Promise<RawResponse> {
   if (signal?.aborted) return Promise.reject(abortedError(signal.reason))
   const controller = new AbortController()
   return new Promise<RawResponse>((resolve, reject) => {

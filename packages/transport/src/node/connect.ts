@@ -2,9 +2,9 @@
  * Opening connections to push services in Node: DNS through the private-network guard, an optional
  * HTTP CONNECT proxy, TLS with ALPN. Every socket either transport uses comes from here.
  */
-import { type LookupAddress, lookup as dnsLookup } from 'node:dns'
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { connect as netConnect, type Socket } from 'node:net'
-import { connect as tlsConnect, type TLSSocket } from 'node:tls'
+import { type TLSSocket, connect as tlsConnect } from 'node:tls'
 import { ipKind, isPrivateAddress } from '../address.js'
 import { forbiddenError, networkError } from '../errors.js'
 

@@ -6,8 +6,8 @@
 import {
   type ClientHttp2Session,
   type ClientHttp2Stream,
-  constants as h2constants,
   connect as h2connect,
+  constants as h2constants,
   type IncomingHttpHeaders,
 } from 'node:http2'
 import type { Socket } from 'node:net'
@@ -15,15 +15,22 @@ import type { TLSSocket } from 'node:tls'
 import { WebPushError } from '@wp/ece'
 import { Pool } from 'undici'
 import { networkError } from '../errors.js'
-import { type CheckedRequest, checkRequest } from '../request.js'
 import { type Policy, type RawResponse, sendWithRetries, toPolicy } from '../internal/send.js'
+import { type CheckedRequest, checkRequest } from '../request.js'
 import type { PushRequest, PushResponse, SendOptions, Transport, TransportOptions } from '../types.js'
 import { type ConnectOptions, openSocket, type Target } from './connect.js'
 
 /** Response bodies past this are cut: push services answer in a few hundred bytes. */
 const MAX_RESPONSE_BODY = 64 * 1024
 /** Headers HTTP/2 forbids (RFC 9113 §8.2.2). */
-const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host'])
+const CONNECTION_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+])
 
 interface OriginState {
   target: Target
@@ -33,7 +40,8 @@ interface OriginState {
   /** The probe's socket when the server chose HTTP/1.1: the pool's first connection. */
   spare: Socket | TLSSocket | undefined
   session: ClientHttp2Session | undefined
-  sessionStreams: number
+  /** The HTTP/2 connection being opened, shared by the requests that wait for it. */
+  opening: Promise<ClientHttp2Session> | undefined
 }
 
 function flatten(headers: Record<string, string | string[] | undefined> | IncomingHttpHeaders): Record<string, string> {
@@ -55,6 +63,8 @@ class NodeTransport implements Transport {
   readonly #userAgent: string
   readonly #origins = new Map<string, OriginState>()
   readonly #inflight = new Set<Promise<unknown>>()
+  /** Streams open on each HTTP/2 session. */
+  readonly #streams = new WeakMap<ClientHttp2Session, number>()
   #closed = false
 
   constructor(options: TransportOptions) {
@@ -98,6 +108,8 @@ class NodeTransport implements Transport {
   async close(): Promise<void> {
     this.#closed = true
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
+    // Connections still being opened (their requests gave up) are closed once open.
+    await Promise.allSettled([...this.#origins.values()].flatMap((state) => [state.probing, state.opening]))
     const closing: Promise<unknown>[] = []
     for (const state of this.#origins.values()) {
       if (state.pool) closing.push(state.pool.close())
@@ -109,10 +121,18 @@ class NodeTransport implements Transport {
     await Promise.allSettled(closing)
   }
 
+  /**
+   * The signal of a connection that concurrent requests share: bounded by the timeout, not by the
+   * request that happened to open it, whose abort must not fail the others.
+   */
+  #sharedSignal(): AbortSignal {
+    return AbortSignal.timeout(this.#policy.timeoutMs)
+  }
+
   #attempt = async (request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> => {
     const state = this.#state(request)
     if (state.mode === undefined) {
-      state.probing ??= this.#probe(state, signal).finally(() => {
+      state.probing ??= this.#probe(state, this.#sharedSignal()).finally(() => {
         state.probing = undefined
       })
       await state.probing
@@ -132,12 +152,17 @@ class NodeTransport implements Transport {
           port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
           endpoint: request.endpoint,
         },
-        mode: this.#http2 === false || (url.protocol === 'http:' && this.#http2 !== true) ? 'h1' : this.#http2 === true ? 'h2' : undefined,
+        mode:
+          this.#http2 === false || (url.protocol === 'http:' && this.#http2 !== true)
+            ? 'h1'
+            : this.#http2 === true
+              ? 'h2'
+              : undefined,
         probing: undefined,
         pool: undefined,
         spare: undefined,
         session: undefined,
-        sessionStreams: 0,
+        opening: undefined,
       }
       this.#origins.set(request.origin, state)
     }
@@ -183,7 +208,8 @@ class NodeTransport implements Transport {
   async #sendH1(state: OriginState, request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> {
     const headers: Record<string, string> = { ...request.headers }
     // One User-Agent: the request's own (in any case) wins over ours.
-    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent')) headers['user-agent'] = this.#userAgent
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent'))
+      headers['user-agent'] = this.#userAgent
     let response: Awaited<ReturnType<Pool['request']>>
     try {
       response = await this.#pool(state).request({
@@ -234,7 +260,6 @@ class NodeTransport implements Transport {
       createConnection: () => socket,
     })
     state.session = session
-    state.sessionStreams = 0
     session.unref()
     const forget = () => {
       if (state.session === session) {
@@ -249,19 +274,36 @@ class NodeTransport implements Transport {
     return session
   }
 
-  async #session(state: OriginState, signal: AbortSignal): Promise<ClientHttp2Session> {
+  #session(state: OriginState): Promise<ClientHttp2Session> {
     const current = state.session
-    if (current !== undefined && !current.closed && !current.destroyed) return current
-    const socket = await openSocket(state.target, state.target.protocol === 'https:' ? ['h2'] : undefined, this.#connect, signal)
+    if (current !== undefined && !current.closed && !current.destroyed) return Promise.resolve(current)
+    // Concurrent requests share one new connection instead of each opening its own.
+    state.opening ??= this.#openH2(state, this.#sharedSignal()).finally(() => {
+      state.opening = undefined
+    })
+    return state.opening
+  }
+
+  async #openH2(state: OriginState, signal: AbortSignal): Promise<ClientHttp2Session> {
+    const socket = await openSocket(
+      state.target,
+      state.target.protocol === 'https:' ? ['h2'] : undefined,
+      this.#connect,
+      signal,
+    )
     if (state.target.protocol === 'https:' && (socket as TLSSocket).alpnProtocol !== 'h2') {
       socket.destroy()
-      throw networkError(state.target.endpoint, Object.assign(new Error('the server does not speak HTTP/2'), { code: 'ENOH2' }), true)
+      throw networkError(
+        state.target.endpoint,
+        Object.assign(new Error('the server does not speak HTTP/2'), { code: 'ENOH2' }),
+        true,
+      )
     }
     return this.#openSession(state, socket)
   }
 
   async #sendH2(state: OriginState, request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> {
-    const session = await this.#session(state, signal)
+    const session = await this.#session(state)
     const headers: Record<string, string> = {
       ':method': 'POST',
       ':path': request.path,
@@ -272,7 +314,11 @@ class NodeTransport implements Transport {
       const lower = name.toLowerCase()
       if (!CONNECTION_HEADERS.has(lower)) headers[lower] = request.headers[name] as string
     }
-    if (state.sessionStreams++ === 0) session.ref()
+    // Keep the process alive while a stream is open, per session: a session that went away may still
+    // finish streams after its successor opened.
+    const open = (this.#streams.get(session) ?? 0) + 1
+    this.#streams.set(session, open)
+    if (open === 1) session.ref()
     return new Promise<RawResponse>((resolve, reject) => {
       let stream: ClientHttp2Stream
       let settled = false
@@ -280,7 +326,9 @@ class NodeTransport implements Transport {
         if (settled) return
         settled = true
         signal.removeEventListener('abort', onAbort)
-        if (--state.sessionStreams === 0 && !session.destroyed) session.unref()
+        const left = (this.#streams.get(session) ?? 1) - 1
+        this.#streams.set(session, left)
+        if (left === 0 && !session.destroyed) session.unref()
         if (error !== undefined) reject(error)
         else resolve(value as RawResponse)
       }
@@ -307,18 +355,36 @@ class NodeTransport implements Transport {
         size += chunk.length
         if (size <= MAX_RESPONSE_BODY) chunks.push(chunk)
       })
-      stream.on('end', () =>
-        finish(undefined, { status, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8'), protocol: 'h2' }),
-      )
+      stream.on('end', () => {
+        // The stream can end without a response when the session goes away under it.
+        if (status === 0) {
+          const refused = stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM
+          const error = Object.assign(new Error('stream ended without a response'), { code: `RST_${stream.rstCode}` })
+          finish(networkError(request.endpoint, error, refused))
+          return
+        }
+        finish(undefined, {
+          status,
+          headers: responseHeaders,
+          body: Buffer.concat(chunks).toString('utf8'),
+          protocol: 'h2',
+        })
+      })
       stream.on('error', (error) => {
         // REFUSED_STREAM (RFC 9113 §8.7): the server did not process the request, so a retry is safe.
-        const refused = (error as { code?: string }).code === 'ERR_HTTP2_STREAM_ERROR' && stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM
+        const refused =
+          (error as { code?: string }).code === 'ERR_HTTP2_STREAM_ERROR' &&
+          stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM
         finish(networkError(request.endpoint, error, refused))
       })
       stream.on('close', () => {
         if (!settled) {
           const refused = stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM
-          const error = networkError(request.endpoint, Object.assign(new Error('stream closed'), { code: `RST_${stream.rstCode}` }), refused)
+          const error = networkError(
+            request.endpoint,
+            Object.assign(new Error('stream closed'), { code: `RST_${stream.rstCode}` }),
+            refused,
+          )
           finish(error)
         }
       })
@@ -334,4 +400,3 @@ class NodeTransport implements Transport {
 export function createNodeTransport(options: TransportOptions = {}): Transport {
   return new NodeTransport(options)
 }
-

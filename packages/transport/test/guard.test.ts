@@ -1,0 +1,220 @@
+/**
+ * The private-network guard: endpoints on loopback, private, link-local and unspecified addresses,
+ * and names that resolve to them, are refused before any request reaches a server.
+ */
+import { readFileSync } from 'node:fs'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { isPrivateAddress, isPrivateHostName } from '../src/address.js'
+import { createFetchTransport } from '../src/index.node.js'
+import { guardedLookup, openSocket } from '../src/node/connect.js'
+import { makeCert, rejection, startServer, type TestServer, transports } from './servers.js'
+
+/** Names in /etc/hosts that point at loopback but that no rule on names catches (`vm`, the host name...). */
+function loopbackNames(): string[] {
+  let hosts = ''
+  try {
+    hosts = readFileSync('/etc/hosts', 'utf8')
+  } catch {
+    return []
+  }
+  const names: string[] = []
+  for (const line of hosts.split('\n')) {
+    const [address, ...aliases] = line.replace(/#.*/, '').trim().split(/\s+/)
+    if (address === undefined || !/^127\./.test(address)) continue
+    for (const name of aliases) if (name !== '' && !isPrivateHostName(name) && !name.includes(':')) names.push(name)
+  }
+  return names
+}
+
+const resolving = loopbackNames()
+const body = new Uint8Array([1, 2, 3])
+
+const forbiddenHosts = [
+  '127.0.0.1',
+  '127.1.2.3',
+  '[::1]',
+  '10.0.0.1',
+  '172.16.0.1',
+  '172.31.255.254',
+  '192.168.1.1',
+  '169.254.169.254',
+  '100.64.0.1',
+  '[fc00::1]',
+  '[fd00:ec2::254]',
+  '[fe80::1]',
+  '[::ffff:127.0.0.1]',
+  '[::ffff:169.254.169.254]',
+  '[::]',
+  '0.0.0.0',
+  '0',
+  '2130706433',
+  '0x7f.0.0.1',
+  '0177.0.0.1',
+  '127.1',
+  'localhost',
+  'LOCALHOST',
+  'localhost.',
+  'push.localhost',
+  'printer.local',
+  'metadata.google.internal',
+]
+
+describe('the private-network guard (allowPrivateNetwork false)', () => {
+  let https: TestServer
+  let http: TestServer
+  const { make, closeAll } = transports({ timeoutMs: 2000, retry: { baseDelayMs: 10 } })
+  beforeAll(async () => {
+    ;[https, http] = await Promise.all([startServer('https'), startServer('http')])
+  })
+  afterEach(async () => {
+    await closeAll()
+    expect(https.connections).toBe(0)
+    expect(http.connections).toBe(0)
+    expect(https.requests).toHaveLength(0)
+    expect(http.requests).toHaveLength(0)
+  })
+  afterAll(() => Promise.all([https.close(), http.close()]))
+
+  describe.each(['auto', true, false] as const)('node transport, http2: %s', (http2) => {
+    it.each(forbiddenHosts)('refuses https://%s', async (host) => {
+      const error = await rejection(
+        make({ http2, ca: makeCert().cert }).send({ endpoint: https.url('/push/1', host), headers: {}, body }),
+      )
+      expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+    })
+
+    it.skipIf(resolving.length === 0)(
+      `refuses names that resolve to loopback (${resolving.join(', ') || 'none in /etc/hosts'})`,
+      async () => {
+        for (const name of resolving) {
+          const error = await rejection(
+            make({ http2, ca: makeCert().cert }).send({ endpoint: https.url('/push/1', name), headers: {}, body }),
+          )
+          expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+        }
+      },
+    )
+  })
+
+  it('refuses http: endpoints, even on a public-looking host, without any I/O', async () => {
+    for (const endpoint of ['http://push.example.com/x', http.url(), http.url('/x', 'localhost')]) {
+      const error = await rejection(make().send({ endpoint, headers: {}, body }))
+      expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+    }
+  })
+
+  it('checks the endpoint before the signal or the closed state could matter', async () => {
+    const transport = make()
+    const error = await rejection(
+      transport.send({ endpoint: https.url(), headers: {}, body }, { signal: AbortSignal.timeout(1000) }),
+    )
+    expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+  })
+
+  it.each(forbiddenHosts)('fetch transport refuses https://%s without calling fetch', async (host) => {
+    let calls = 0
+    const transport = createFetchTransport({
+      fetch: (...args) => {
+        calls++
+        return fetch(...args)
+      },
+    })
+    try {
+      const error = await rejection(transport.send({ endpoint: https.url('/push/1', host), headers: {}, body }))
+      expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+      expect(calls).toBe(0)
+    } finally {
+      await transport.close()
+    }
+  })
+})
+
+describe('allowPrivateNetwork true', () => {
+  let https: TestServer
+  let http: TestServer
+  let h2: TestServer
+  const { make, closeAll } = transports({ allowPrivateNetwork: true, timeoutMs: 2000, retry: { baseDelayMs: 10 } })
+  beforeAll(async () => {
+    ;[https, http, h2] = await Promise.all([startServer('https'), startServer('http'), startServer('h2')])
+  })
+  afterEach(closeAll)
+  afterAll(() => Promise.all([https.close(), http.close(), h2.close()]))
+
+  it.each(['127.0.0.1', 'localhost', ...resolving])('allows https://%s', async (host) => {
+    // The certificate names localhost and 127.0.0.1; other names are only checked for reaching the server.
+    const trusted = host === 'localhost' || host === '127.0.0.1'
+    const transport = make({ ca: makeCert().cert })
+    if (trusted) {
+      expect((await transport.send({ endpoint: https.url('/x', host), headers: {}, body })).outcome).toBe('created')
+      expect((await transport.send({ endpoint: h2.url('/x', host), headers: {}, body })).protocol).toBe('h2')
+    } else {
+      const before = https.connections
+      const error = await rejection(transport.send({ endpoint: https.url('/x', host), headers: {}, body }))
+      // The name passed the guard and reached the server, where TLS refused the certificate's name.
+      expect(error.code).toBe('ERR_WP_NETWORK')
+      expect(https.connections).toBeGreaterThan(before)
+    }
+  })
+
+  it.each(['127.0.0.1', 'localhost', ...resolving])('allows http://%s', async (host) => {
+    expect((await make().send({ endpoint: http.url('/x', host), headers: {}, body })).outcome).toBe('created')
+  })
+
+  it('allows http: and private hosts in the fetch transport', async () => {
+    const transport = createFetchTransport({ allowPrivateNetwork: true })
+    try {
+      expect((await transport.send({ endpoint: http.url(), headers: {}, body })).outcome).toBe('created')
+    } finally {
+      await transport.close()
+    }
+  })
+})
+
+describe('guardedLookup', () => {
+  const lookup = (hostname: string, allow: boolean, all: boolean) =>
+    new Promise<{ error: NodeJS.ErrnoException | null; address: unknown; family?: number | undefined }>((resolve) =>
+      guardedLookup('https://push.example/x', allow)(hostname, { all }, (error, address, family) =>
+        resolve({ error, address, family }),
+      ),
+    )
+
+  it.each(['localhost', ...resolving])('refuses %s, which resolves to loopback', async (name) => {
+    for (const all of [false, true]) {
+      const { error } = await lookup(name, false, all)
+      expect(error?.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+    }
+  })
+
+  it('gives the loopback address when private networks are allowed', async () => {
+    const one = await lookup('localhost', true, false)
+    expect(one.error).toBeNull()
+    expect(isPrivateAddress(one.address as string)).toBe(true)
+    expect([4, 6]).toContain(one.family)
+    const all = await lookup('localhost', true, true)
+    expect(all.error).toBeNull()
+    expect((all.address as { address: string }[]).length).toBeGreaterThan(0)
+  })
+
+  it('refuses IP literals it is given', async () => {
+    for (const literal of ['127.0.0.1', '10.1.2.3', '::1']) {
+      const { error } = await lookup(literal, false, false)
+      expect(error?.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+    }
+  })
+})
+
+describe('openSocket', () => {
+  it.each(['127.0.0.1', '[::1]', '169.254.169.254', '::ffff:10.0.0.1'])(
+    'refuses %s before connecting',
+    async (hostname) => {
+      const error = await rejection(
+        openSocket({ protocol: 'https:', hostname, port: 1, endpoint: 'https://x/' }, ['h2'], {
+          allowPrivateNetwork: false,
+          proxy: undefined,
+          ca: undefined,
+        }),
+      )
+      expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+    },
+  )
+})

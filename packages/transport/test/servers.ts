@@ -1,0 +1,319 @@
+/**
+ * Real servers on 127.0.0.1 for the transport tests: HTTP/1.1 (plain and TLS), HTTP/2 over TLS and
+ * an HTTP CONNECT proxy. Each one records what it received and counts its connections.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createSecureServer, type Http2SecureServer } from 'node:http2'
+import { createServer as createHttpsServer } from 'node:https'
+import { type AddressInfo, createServer as createNetServer, connect as netConnect, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TLSSocket } from 'node:tls'
+import { createTransport, type Transport, type TransportOptions } from '../src/index.node.js'
+
+export interface Cert {
+  key: string
+  cert: string
+}
+
+let cert: Cert | undefined
+
+/** A self-signed P-256 certificate for `localhost` and `127.0.0.1`, made once per test file with openssl. */
+export function makeCert(): Cert {
+  if (cert !== undefined) return cert
+  const dir = mkdtempSync(join(tmpdir(), 'wp-transport-'))
+  try {
+    const key = join(dir, 'key.pem')
+    const crt = join(dir, 'cert.pem')
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        crt,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    )
+    cert = { key: readFileSync(key, 'utf8'), cert: readFileSync(crt, 'utf8') }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return cert
+}
+
+/** One request as the server saw it. */
+export interface Received {
+  method: string
+  path: string
+  /** Names in lowercase; a repeated header keeps every value, joined by `, `. */
+  headers: Record<string, string>
+  /** Header names as they came, in order, repeats included (pseudo-headers left out). */
+  names: string[]
+  body: Buffer
+  /** `'1.1'` or `'2.0'`. */
+  httpVersion: string
+  /** When the request's body had been read (ms, `performance.now()`). */
+  at: number
+}
+
+/**
+ * Answers one request. Called once the body is read. The HTTP/2 compatibility objects are passed
+ * as their HTTP/1.1 look-alikes; only the common subset (`writeHead`, `write`, `end`, `socket`) is used.
+ */
+export type Handler = (req: IncomingMessage, res: ServerResponse, received: Received) => void
+
+export type ServerKind = 'http' | 'https' | 'h2'
+
+export interface ServerOptions {
+  /** HTTP/2 servers: also speak HTTP/1.1 to clients that do not offer h2. */
+  allowHTTP1?: boolean
+  /** HTTP/1.1 servers: how long an idle keep-alive connection stays open. */
+  keepAliveTimeout?: number
+  /** The ALPN protocols an `https` server offers (none by default). */
+  alpn?: string[]
+  /** The port to listen on (default: any free one). */
+  port?: number
+  handler?: Handler
+}
+
+export interface TestServer {
+  kind: ServerKind
+  port: number
+  /** `http://127.0.0.1:port` or `https://127.0.0.1:port`. */
+  origin: string
+  /** A URL on this server with `host` in place of 127.0.0.1. */
+  url(path?: string, host?: string): string
+  requests: Received[]
+  /** TCP connections accepted. */
+  connections: number
+  /** The ALPN protocol of each TLS connection (`false` when none was agreed). */
+  alpn: (string | false)[]
+  handler: Handler
+  /** Forgets what was received and restores the default handler. */
+  reset(): void
+  close(): Promise<void>
+}
+
+/** Answers `status` with `headers` and `body`. */
+export function reply(status: number, headers: Record<string, string> = {}, body = ''): Handler {
+  return (_req, res) => {
+    res.writeHead(status, headers)
+    res.end(body)
+  }
+}
+
+/** Answers 201 Created with a `Location`, as push services do (RFC 8030 §5). */
+export const created: Handler = (_req, res, received) => {
+  res.writeHead(201, { location: `https://push.example/m${received.path}` })
+  res.end()
+}
+
+/** Answers with each handler in turn, then with the last one. */
+export function sequence(...handlers: Handler[]): Handler {
+  let n = 0
+  return (req, res, received) => (handlers[Math.min(n++, handlers.length - 1)] as Handler)(req, res, received)
+}
+
+/** Never answers. */
+export const silent: Handler = () => {}
+
+function record(req: IncomingMessage, body: Buffer): Received {
+  const headers: Record<string, string> = {}
+  const names: string[] = []
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string
+    if (name.startsWith(':')) continue
+    names.push(name)
+    const lower = name.toLowerCase()
+    const value = req.rawHeaders[i + 1] as string
+    headers[lower] = headers[lower] === undefined ? value : `${headers[lower]}, ${value}`
+  }
+  const path = req.url ?? ''
+  return { method: req.method ?? '', path, headers, names, body, httpVersion: req.httpVersion, at: performance.now() }
+}
+
+/** Starts a server of `kind` on 127.0.0.1 and a random port. */
+export async function startServer(kind: ServerKind, options: ServerOptions = {}): Promise<TestServer> {
+  const sockets = new Set<Socket>()
+  const sessions = new Set<{ destroy(): void }>()
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const received = record(req, Buffer.concat(chunks))
+      state.requests.push(received)
+      state.handler(req, res, received)
+    })
+  }
+  let server: Server | Http2SecureServer
+  if (kind === 'http') server = createHttpServer(onRequest)
+  else if (kind === 'https')
+    server = createHttpsServer({ ...makeCert(), ...(options.alpn ? { ALPNProtocols: options.alpn } : {}) }, onRequest)
+  else
+    server = createSecureServer(
+      { ...makeCert(), allowHTTP1: options.allowHTTP1 === true },
+      onRequest as unknown as Parameters<typeof createSecureServer>[1],
+    )
+  if (options.keepAliveTimeout !== undefined) (server as Server).keepAliveTimeout = options.keepAliveTimeout
+  server.on('connection', (socket: Socket) => {
+    state.connections++
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  server.on('secureConnection', (socket: TLSSocket) => state.alpn.push(socket.alpnProtocol ?? false))
+  server.on('session', (session: { destroy(): void; on(event: 'close', fn: () => void): void }) => {
+    sessions.add(session)
+    session.on('close', () => sessions.delete(session))
+  })
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  const scheme = kind === 'http' ? 'http' : 'https'
+  const defaultHandler = options.handler ?? created
+  const state: TestServer = {
+    kind,
+    port,
+    origin: `${scheme}://127.0.0.1:${port}`,
+    url: (path = '/push/abc', host = '127.0.0.1') => `${scheme}://${host}:${port}${path}`,
+    requests: [],
+    connections: 0,
+    alpn: [],
+    handler: defaultHandler,
+    reset() {
+      state.requests = []
+      state.connections = 0
+      state.alpn = []
+      state.handler = defaultHandler
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const session of sessions) session.destroy()
+        for (const socket of sockets) socket.destroy()
+      }),
+  }
+  return state
+}
+
+/** A port on 127.0.0.1 where nothing listens (it did a moment ago). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+export interface TestProxy {
+  /** `http://127.0.0.1:port` (with credentials when the proxy asks for them). */
+  url: string
+  /** Tunnels opened. */
+  tunnels: number
+  /** The head of each CONNECT request, as text. */
+  heads: string[]
+  close(): Promise<void>
+}
+
+/**
+ * A minimal HTTP CONNECT proxy. With `auth` it answers 407 to requests without the matching
+ * `Proxy-Authorization` (the proxy's `url` carries the credentials, percent-encoded).
+ */
+export async function startProxy(options: { auth?: { user: string; pass: string } } = {}): Promise<TestProxy> {
+  const expected = options.auth && btoa(`${options.auth.user}:${options.auth.pass}`)
+  const authorized = (head: string) =>
+    head.split('\r\n').some((line) => /^proxy-authorization:\s*basic\s+(\S+)$/i.exec(line)?.[1] === expected)
+  const sockets = new Set<Socket>()
+  const track = (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+  }
+  const server = createNetServer((client) => {
+    track(client)
+    let buffered = Buffer.alloc(0)
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk])
+      const end = buffered.indexOf('\r\n\r\n')
+      if (end < 0) return
+      client.off('data', onData)
+      const head = buffered.subarray(0, end).toString('latin1')
+      const rest = buffered.subarray(end + 4)
+      proxy.heads.push(head)
+      const match = /^CONNECT (\S+):(\d+) HTTP\/1\.1\r\n/.exec(head)
+      if (!match) return void client.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n')
+      if (expected && !authorized(head)) return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n')
+      const upstream = netConnect({ host: (match[1] as string).replace(/^\[|\]$/g, ''), port: Number(match[2]) })
+      track(upstream)
+      upstream.on('connect', () => {
+        proxy.tunnels++
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        if (rest.length > 0) upstream.write(rest)
+        client.pipe(upstream)
+        upstream.pipe(client)
+      })
+      upstream.on('close', () => client.destroy())
+      client.on('close', () => upstream.destroy())
+    }
+    client.on('data', onData)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  const proxy: TestProxy = {
+    url: options.auth
+      ? `http://${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@127.0.0.1:${port}`
+      : `http://127.0.0.1:${port}`,
+    tunnels: 0,
+    heads: [],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      }),
+  }
+  return proxy
+}
+
+/** Makes transports and closes all of them at once (in afterEach). */
+export function transports(defaults: TransportOptions = {}): {
+  make(options?: TransportOptions): Transport
+  closeAll(): Promise<void>
+} {
+  const open: Transport[] = []
+  return {
+    make(options = {}) {
+      const transport = createTransport({ ...defaults, ...options })
+      open.push(transport)
+      return transport
+    },
+    async closeAll() {
+      await Promise.all(open.splice(0).map((t) => t.close()))
+    },
+  }
+}
+
+/** The rejection of `promise` (fails when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await promise
+  } catch (error) {
+    return error as Error & Record<string, unknown>
+  }
+  throw new Error('expected a rejection')
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
