@@ -1,5 +1,6 @@
 /** P-256 keys as Web Push uses them: validation of received points, and a receiver's key set. */
 import { p256 } from '@noble/curves/nist.js'
+import { derivePublicKey } from '#backends'
 import { getBackend } from './backend.js'
 import { toBytes } from './bytes.js'
 import { WebPushError } from './errors.js'
@@ -37,9 +38,9 @@ export function toPrivateKey(value: unknown, field: string): Uint8Array {
   return bytes
 }
 
-/** The 65-byte public point of a 32-byte private scalar (pure JS; for key import, not the hot path). */
+/** The 65-byte public point of a valid 32-byte private scalar (node:crypto where it exists, else pure JS). */
 export function publicKeyOf(privateKey: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(p256.getPublicKey(privateKey, false))
+  return derivePublicKey(privateKey)
 }
 
 /**

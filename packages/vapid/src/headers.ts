@@ -33,7 +33,8 @@ export function audienceOf(endpoint: unknown): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `endpoint must be an https: URL, got ${url.protocol}`)
-  return checkAudience(url.origin)
+  // `origin` of a parsed http(s) URL is already canonical: scheme, lowercase host, port only if not the default.
+  return url.origin
 }
 
 function toEncoding(encoding: unknown): ContentEncoding {

@@ -151,6 +151,8 @@ export async function verifyVapidToken(
   options: VerifyVapidTokenOptions = {},
 ): Promise<VapidClaims> {
   if (typeof token !== 'string') throw tokenError('the token must be a string')
+  // RFC 7515 §2: JWS segments are base64url without padding.
+  if (token.includes('=')) throw tokenError('the token has base64 padding, which JWS forbids')
   const parts = token.split('.')
   if (parts.length !== 3) throw tokenError('the token is not a JWS compact serialisation (three dot-separated parts)')
   const [headerText, payloadText, signatureText] = parts as [string, string, string]
