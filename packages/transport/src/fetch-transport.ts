@@ -6,7 +6,7 @@
  */
 import { WebPushError } from '@wp/ece'
 import { networkError } from './errors.js'
-import { type RawResponse, sendWithRetries, toPolicy } from './internal/send.js'
+import { type AttemptControl, type RawResponse, sendWithRetries, toPolicy } from './internal/send.js'
 import { type CheckedRequest, checkRequest } from './request.js'
 import type { PushRequest, PushResponse, SendOptions, Transport, TransportOptions } from './types.js'
 
@@ -21,7 +21,8 @@ export function createFetchTransport(options: TransportOptions = {}): Transport 
   const inflight = new Set<Promise<unknown>>()
   let closed = false
 
-  const attempt = async (request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> => {
+  const attempt = async (request: CheckedRequest, control: AttemptControl): Promise<RawResponse> => {
+    const signal = control.signal
     // fetch sets Content-Length from the body and fails on a second one (checkRequest made sure it matches).
     const headers: Record<string, string> = {}
     for (const name in request.headers)

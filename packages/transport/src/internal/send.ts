@@ -13,8 +13,43 @@ export interface RawResponse {
   protocol: 'http/1.1' | 'h2'
 }
 
-/** One attempt: must settle or reject when `signal` aborts. */
-export type Attempt = (request: CheckedRequest, signal: AbortSignal) => Promise<RawResponse>
+/**
+ * How an attempt is stopped at its deadline or on the caller's abort. The hot path registers a
+ * plain function (`onCancel`); an `AbortSignal` is made only for code that needs one (connecting,
+ * fetch), since making one for every request costs more than the rest of the bookkeeping.
+ */
+export class AttemptControl {
+  #controller: AbortController | undefined
+  #onCancel: ((reason: unknown) => void) | undefined
+  #reason: unknown
+  cancelled = false
+
+  /** A signal aborted when the attempt is cancelled. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.cancelled) this.#controller.abort(this.#reason)
+    }
+    return this.#controller.signal
+  }
+
+  /** Registers how to stop the attempt (replacing any earlier one); runs it now if already cancelled. */
+  set onCancel(fn: ((reason: unknown) => void) | undefined) {
+    this.#onCancel = fn
+    if (this.cancelled && fn !== undefined) fn(this.#reason)
+  }
+
+  cancel(reason: unknown): void {
+    if (this.cancelled) return
+    this.cancelled = true
+    this.#reason = reason
+    this.#onCancel?.(reason)
+    this.#controller?.abort(reason)
+  }
+}
+
+/** One attempt: must stop (settle or reject) soon after `control` is cancelled. */
+export type Attempt = (request: CheckedRequest, control: AttemptControl) => Promise<RawResponse>
 
 export interface Policy {
   timeoutMs: number
@@ -83,7 +118,7 @@ function attemptOnce(
   signal: AbortSignal | undefined,
 ): Promise<RawResponse> {
   if (signal?.aborted) return Promise.reject(abortedError(signal.reason))
-  const controller = new AbortController()
+  const control = new AttemptControl()
   return new Promise<RawResponse>((resolve, reject) => {
     let settled = false
     const settle = (error: unknown, value?: RawResponse) => {
@@ -95,15 +130,17 @@ function attemptOnce(
       else reject(error)
     }
     const timer = setTimeout(() => {
-      settle(timeoutError(request.endpoint, policy.timeoutMs))
-      controller.abort()
+      const error = timeoutError(request.endpoint, policy.timeoutMs)
+      settle(error)
+      control.cancel(error)
     }, policy.timeoutMs)
     const onAbort = () => {
-      settle(abortedError(signal?.reason))
-      controller.abort()
+      const error = abortedError(signal?.reason)
+      settle(error)
+      control.cancel(error)
     }
     signal?.addEventListener('abort', onAbort, { once: true })
-    attempt(request, controller.signal).then(
+    attempt(request, control).then(
       (value) => settle(undefined, value),
       (error) => settle(error ?? new Error('attempt failed')),
     )

@@ -13,9 +13,9 @@ import {
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { WebPushError } from '@wp/ece'
-import { Pool } from 'undici'
+import { type Dispatcher, Pool } from 'undici'
 import { networkError } from '../errors.js'
-import { type Policy, type RawResponse, sendWithRetries, toPolicy } from '../internal/send.js'
+import { type AttemptControl, type Policy, type RawResponse, sendWithRetries, toPolicy } from '../internal/send.js'
 import { type CheckedRequest, checkRequest } from '../request.js'
 import type { PushRequest, PushResponse, SendOptions, Transport, TransportOptions } from '../types.js'
 import { type ConnectOptions, openSocket, type Target } from './connect.js'
@@ -42,6 +42,11 @@ interface OriginState {
   session: ClientHttp2Session | undefined
   /** The HTTP/2 connection being opened, shared by the requests that wait for it. */
   opening: Promise<ClientHttp2Session> | undefined
+}
+
+function hasHeader(headers: Record<string, string>, lower: string): boolean {
+  for (const name in headers) if (name.length === lower.length && name.toLowerCase() === lower) return true
+  return false
 }
 
 function flatten(headers: Record<string, string | string[] | undefined> | IncomingHttpHeaders): Record<string, string> {
@@ -129,7 +134,7 @@ class NodeTransport implements Transport {
     return AbortSignal.timeout(this.#policy.timeoutMs)
   }
 
-  #attempt = async (request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> => {
+  #attempt = async (request: CheckedRequest, control: AttemptControl): Promise<RawResponse> => {
     const state = this.#state(request)
     if (state.mode === undefined) {
       state.probing ??= this.#probe(state, this.#sharedSignal()).finally(() => {
@@ -137,8 +142,8 @@ class NodeTransport implements Transport {
       })
       await state.probing
     }
-    if (state.mode === 'h2') return this.#sendH2(state, request, signal)
-    return this.#sendH1(state, request, signal)
+    if (state.mode === 'h2') return this.#sendH2(state, request, control)
+    return this.#sendH1(state, request, control)
   }
 
   #state(request: CheckedRequest): OriginState {
@@ -205,43 +210,60 @@ class NodeTransport implements Transport {
     return state.pool
   }
 
-  async #sendH1(state: OriginState, request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> {
+  /**
+   * HTTP/1.1 through undici's dispatch API: the answer arrives in callbacks, with no response
+   * stream, no async iterator and no AbortSignal per request (cancelling calls undici's abort).
+   */
+  #sendH1(state: OriginState, request: CheckedRequest, control: AttemptControl): Promise<RawResponse> {
     const headers: Record<string, string> = { ...request.headers }
     // One User-Agent: the request's own (in any case) wins over ours.
-    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent'))
-      headers['user-agent'] = this.#userAgent
-    let response: Awaited<ReturnType<Pool['request']>>
-    try {
-      response = await this.#pool(state).request({
-        method: 'POST',
-        path: request.path,
-        headers,
-        body: request.body ?? null,
-        signal,
-      })
-    } catch (error) {
-      throw this.#wrap(request, error)
-    }
-    let body = ''
-    try {
-      let size = 0
+    if (!hasHeader(headers, 'user-agent')) headers['user-agent'] = this.#userAgent
+    return new Promise<RawResponse>((resolve, reject) => {
+      let status = 0
+      let responseHeaders: Record<string, string> = {}
       const chunks: Buffer[] = []
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length
-        if (size > MAX_RESPONSE_BODY) {
-          response.body.destroy()
-          break
-        }
-        chunks.push(chunk as Buffer)
+      let size = 0
+      let done = false
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (controller) => {
+          control.onCancel = (reason) => controller.abort(reason as Error)
+        },
+        onResponseStart: (_controller, statusCode, h) => {
+          if (statusCode < 200) return // 1xx informational answers come before the real one
+          status = statusCode
+          responseHeaders = flatten(h)
+        },
+        onResponseData: (_controller, chunk) => {
+          size += chunk.length
+          if (size <= MAX_RESPONSE_BODY) chunks.push(chunk)
+        },
+        onResponseEnd: () => {
+          if (done) return
+          done = true
+          const raw: RawResponse = {
+            status,
+            headers: responseHeaders,
+            body: chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8'),
+            protocol: 'http/1.1',
+          }
+          // undici frees the connection in a setImmediate it queues right after this callback
+          // (pipelining 1); a request sent before that would open a second connection. Resolve in
+          // the check phase after that one.
+          setImmediate(() => setImmediate(resolve, raw))
+        },
+        onResponseError: (_controller, error) => {
+          if (done) return
+          done = true
+          reject(this.#wrap(request, error))
+        },
       }
-      body = Buffer.concat(chunks).toString('utf8')
-    } catch (error) {
-      throw this.#wrap(request, error)
-    }
-    // undici frees the connection for the next request in a setImmediate after the response ends
-    // (pipelining 1); a request sent before that would open a second connection. Wait for it.
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    return { status: response.statusCode, headers: flatten(response.headers), body, protocol: 'http/1.1' }
+      try {
+        this.#pool(state).dispatch({ method: 'POST', path: request.path, headers, body: request.body ?? null }, handler)
+      } catch (error) {
+        done = true
+        reject(this.#wrap(request, error))
+      }
+    })
   }
 
   #wrap(request: CheckedRequest, error: unknown): unknown {
@@ -302,7 +324,7 @@ class NodeTransport implements Transport {
     return this.#openSession(state, socket)
   }
 
-  async #sendH2(state: OriginState, request: CheckedRequest, signal: AbortSignal): Promise<RawResponse> {
+  async #sendH2(state: OriginState, request: CheckedRequest, control: AttemptControl): Promise<RawResponse> {
     const session = await this.#session(state)
     const headers: Record<string, string> = {
       ':method': 'POST',
@@ -325,7 +347,7 @@ class NodeTransport implements Transport {
       const finish = (error: unknown, value?: RawResponse) => {
         if (settled) return
         settled = true
-        signal.removeEventListener('abort', onAbort)
+        control.onCancel = undefined
         const left = (this.#streams.get(session) ?? 1) - 1
         this.#streams.set(session, left)
         if (left === 0 && !session.destroyed) session.unref()
@@ -342,7 +364,7 @@ class NodeTransport implements Transport {
         finish(networkError(request.endpoint, error, true))
         return
       }
-      signal.addEventListener('abort', onAbort, { once: true })
+      control.onCancel = onAbort
       let status = 0
       let responseHeaders: Record<string, string> = {}
       const chunks: Buffer[] = []
