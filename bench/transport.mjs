@@ -73,11 +73,11 @@ const h1 = createTransport({ http2: false, allowPrivateNetwork: true, maxConnect
 const h2 = createTransport({ http2: true, allowPrivateNetwork: true })
 let path = 0
 const candidates = {
-  '@wp/transport HTTP/1.1': (c) => () =>
+  '@wp/transport HTTP/1.1': () => () =>
     h1.send({ endpoint: `https://127.0.0.1:${sink.h1}/push/${path++}`, headers, body }).then((r) => r.status),
-  '@wp/transport HTTP/2': (c) => () =>
+  '@wp/transport HTTP/2': () => () =>
     h2.send({ endpoint: `https://127.0.0.1:${sink.h2}/push/${path++}`, headers, body }).then((r) => r.status),
-  'fetch (Node built-in, HTTP/1.1)': (c) => () =>
+  'fetch (Node built-in, HTTP/1.1)': () => () =>
     fetch(`https://127.0.0.1:${sink.h1}/push/${path++}`, { method: 'POST', headers, body }).then(async (r) => {
       await r.arrayBuffer()
       return r.status
@@ -89,7 +89,8 @@ for (const concurrency of [50, 200]) {
   for (const [name, make] of Object.entries(candidates)) await run(make(concurrency), 2000, concurrency) // warm-up
   const rounds = Object.fromEntries(Object.keys(candidates).map((n) => [n, []]))
   for (let r = 0; r < ROUNDS; r++)
-    for (const [name, make] of Object.entries(candidates)) rounds[name].push(await run(make(concurrency), REQUESTS, concurrency))
+    for (const [name, make] of Object.entries(candidates))
+      rounds[name].push(await run(make(concurrency), REQUESTS, concurrency))
   for (const name of Object.keys(candidates))
     results.push({
       name,
@@ -102,10 +103,24 @@ for (const concurrency of [50, 200]) {
 await Promise.all([h1.close(), h2.close()])
 
 const m = machine()
-console.log(`Delivery of 3 KB bodies to a local HTTPS sink, ${REQUESTS} requests per round, median of ${ROUNDS} (${m.node}, ${m.cpu}, ${m.cores} cores)\n`)
+console.log(
+  `Delivery of 3 KB bodies to a local HTTPS sink, ${REQUESTS} requests per round, median of ${ROUNDS} (${m.node}, ${m.cpu}, ${m.cores} cores)\n`,
+)
 const fetchRate = (c) => results.find((r) => r.concurrency === c && r.name.startsWith('fetch')).rate
 table(
   ['candidate', 'concurrency', 'requests/s', 'client CPU µs/req', 'vs fetch'],
-  results.map((r) => [r.name, r.concurrency, fmt(r.rate), fmt(r.cpuUs, 1), `${fmt(r.rate / fetchRate(r.concurrency), 2)}x`]),
+  results.map((r) => [
+    r.name,
+    r.concurrency,
+    fmt(r.rate),
+    fmt(r.cpuUs, 1),
+    `${fmt(r.rate / fetchRate(r.concurrency), 2)}x`,
+  ]),
 )
-save('transport', { bench: 'transport', date: new Date().toISOString(), machine: m, settings: { requests: REQUESTS, rounds: ROUNDS }, results })
+save('transport', {
+  bench: 'transport',
+  date: new Date().toISOString(),
+  machine: m,
+  settings: { requests: REQUESTS, rounds: ROUNDS },
+  results,
+})

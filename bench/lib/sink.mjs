@@ -2,8 +2,8 @@
 // keep-alive and HTTP/2 (TLS, ALPN) on 127.0.0.1, answering every POST with 201 once its body is read.
 // Prints one JSON line { h1, h2, cert } and serves until killed.
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer as createHttpsServer } from 'node:https'
 import { createSecureServer } from 'node:http2'
+import { createServer as createHttpsServer } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { selfSignedCertificate } from '@wp/push-service'

@@ -118,3 +118,21 @@ export function toOptions<T extends object>(value: unknown, field: string): Part
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} must be an object, got ${describe(value)}`)
   return value as Partial<T>
 }
+
+/**
+ * Parses a push subscription endpoint: an absolute `https:` (or `http:`) URL.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` naming `field` and what was expected
+ */
+export function toEndpointUrl(value: unknown, field = 'endpoint'): URL {
+  if (typeof value !== 'string')
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} must be a URL string, got ${describe(value)}`)
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} is not a valid URL`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} must be an https: URL, got ${url.protocol}`)
+  return url
+}

@@ -21,6 +21,7 @@ export {
   equalBytes,
   isBytes,
   toBytes,
+  toEndpointUrl,
   toInteger,
   toOptions,
   utf8Decode,

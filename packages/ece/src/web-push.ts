@@ -4,7 +4,7 @@
  */
 import { type BackendName, backendByName, type CryptoBackend, getBackend } from './backend.js'
 import { base64urlEncode } from './base64url.js'
-import { type BytesLike, isBytes, toBytes, toOptions } from './bytes.js'
+import { type BytesLike, concatBytes, isBytes, toBytes, toOptions } from './bytes.js'
 import { type Plaintext, toPlaintext } from './ece.js'
 import { WebPushError } from './errors.js'
 import { aesgcmContext, type ContentEncoding, contentKeys, recordNonce, webPushIkm } from './internal/derive.js'
@@ -332,7 +332,6 @@ async function openAesgcm(
   if (lastLength < TAG + 2) throw decryptError()
   const key = await backend.importAesKey(cek)
   const parts: Uint8Array[] = []
-  let total = 0
   for (let seq = 0; seq < records; seq++) {
     const start = seq * chunk
     let plain: Uint8Array
@@ -349,13 +348,6 @@ async function openAesgcm(
     if (2 + pad > plain.length) throw decryptError()
     for (let i = 2; i < 2 + pad; i++) if (plain[i] !== 0) throw decryptError()
     parts.push(plain.subarray(2 + pad))
-    total += plain.length - 2 - pad
   }
-  const out = new Uint8Array(total)
-  let o = 0
-  for (const part of parts) {
-    out.set(part, o)
-    o += part.length
-  }
-  return out
+  return concatBytes(...parts)
 }

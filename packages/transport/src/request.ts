@@ -1,5 +1,5 @@
 /** Checking a push request before any I/O. */
-import { isBytes, WebPushError } from '@wp/ece/utils'
+import { isBytes, toEndpointUrl, WebPushError } from '@wp/ece/utils'
 import { ipKind, isPrivateAddress, isPrivateHostName } from './address.js'
 import { forbiddenError } from './errors.js'
 import type { PushRequest } from './types.js'
@@ -41,16 +41,7 @@ export function checkRequest(request: PushRequest, allowPrivateNetwork: boolean)
   if (typeof request !== 'object' || request === null)
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'request must be { endpoint, headers, body? }')
   const { endpoint, headers, body } = request
-  if (typeof endpoint !== 'string')
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `endpoint must be a URL string, got ${typeof endpoint}`)
-  let url: URL
-  try {
-    url = new URL(endpoint)
-  } catch {
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'endpoint is not a valid URL')
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `endpoint must be an https: URL, got ${url.protocol}`)
+  const url = toEndpointUrl(endpoint)
   if (url.username !== '' || url.password !== '')
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'endpoint must not carry credentials')
   if (!allowPrivateNetwork) {

@@ -1,5 +1,6 @@
 /** VAPID request headers for both content encodings, and a signer that reuses tokens. */
 import { type ContentEncoding, WebPushError } from '@wp/ece'
+import { toEndpointUrl } from '@wp/ece/utils'
 import { importVapidKey, type VapidKey, type VapidKeyInput } from './keys.js'
 import {
   checkAudience,
@@ -23,18 +24,8 @@ export interface VapidHeadersOptions {
 
 /** The origin of an endpoint, the audience of its token. */
 export function audienceOf(endpoint: unknown): string {
-  if (typeof endpoint !== 'string')
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `endpoint must be a URL string, got ${typeof endpoint}`)
-  let url: URL
-  try {
-    url = new URL(endpoint)
-  } catch {
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'endpoint is not a valid URL')
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `endpoint must be an https: URL, got ${url.protocol}`)
   // `origin` of a parsed http(s) URL is already canonical: scheme, lowercase host, port only if not the default.
-  return url.origin
+  return toEndpointUrl(endpoint).origin
 }
 
 function toEncoding(encoding: unknown): ContentEncoding {

@@ -3,6 +3,7 @@
  * Shared by the generic `encrypt`/`decrypt` and by Web Push `aes128gcm`.
  */
 import type { CryptoBackend } from '../backend.js'
+import { concatBytes } from '../bytes.js'
 import { WebPushError } from '../errors.js'
 import { contentKeys, recordNonce } from './derive.js'
 
@@ -135,7 +136,6 @@ export async function openRecords(
   const key = await backend.importAesKey(cek)
 
   const parts: Uint8Array[] = []
-  let total = 0
   for (let seq = 0; seq < records; seq++) {
     const start = offset + seq * recordSize
     const sealed = body.subarray(start, Math.min(start + recordSize, body.length))
@@ -150,13 +150,6 @@ export async function openRecords(
     while (end >= 0 && plain[end] === 0) end--
     if (end < 0 || plain[end] !== (seq === records - 1 ? 2 : 1)) throw decryptError()
     parts.push(plain.subarray(0, end))
-    total += end
   }
-  const out = new Uint8Array(total)
-  let o = 0
-  for (const part of parts) {
-    out.set(part, o)
-    o += part.length
-  }
-  return out
+  return concatBytes(...parts)
 }
