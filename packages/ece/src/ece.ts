@@ -3,7 +3,7 @@ import { getBackend } from './backend.js'
 import { type BytesLike, copyBytes, isBytes, toBytes, toInteger, toOptions, utf8Encode } from './bytes.js'
 import { WebPushError } from './errors.js'
 import { HEADER_BASE, MIN_RECORD_SIZE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
-import { randomBytes } from './keys.js'
+import { randomSalt } from './keys.js'
 
 /** The largest body {@link encrypt} makes: 2^31-1 octets. */
 const MAX_BODY_LENGTH = 0x7fffffff
@@ -61,7 +61,7 @@ export async function encrypt(plaintext: Plaintext, options: EncryptOptions): Pr
   const data = toPlaintext(plaintext)
   const opts = toOptions<EncryptOptions>(options, 'options')
   const key = toBytes(opts.key, 'key', 16)
-  const salt = opts.salt === undefined ? randomBytes(16) : toBytes(opts.salt, 'salt', 16)
+  const salt = opts.salt === undefined ? randomSalt() : toBytes(opts.salt, 'salt', 16)
   // `=== undefined`, not `??`: null is a wrong value, as it is for salt and keyId (and for padding in encryptWebPush).
   const recordSize = toInteger(
     opts.recordSize === undefined ? 4096 : opts.recordSize,

@@ -9,7 +9,7 @@ import { type Plaintext, toPlaintext } from './ece.js'
 import { WebPushError } from './errors.js'
 import { aesgcmContext, type ContentEncoding, contentKeys, recordNonce, webPushIkm } from './internal/derive.js'
 import { decryptError, HEADER_BASE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
-import { publicKeyOf, randomBytes, toPrivateKey, toPublicKey } from './keys.js'
+import { publicKeyOf, randomSalt, toPrivateKey, toPublicKey } from './keys.js'
 
 export type { ContentEncoding }
 
@@ -154,7 +154,7 @@ export async function encryptWebPush(
   const { p256dh, auth: authValue } = toOptions<PushSubscriptionKeys>(keys, 'keys')
   const uaPublic = toPublicKey(p256dh, 'p256dh')
   const auth = toBytes(authValue, 'auth', 16)
-  const salt = opts.salt === undefined ? randomBytes(16) : new Uint8Array(toBytes(opts.salt, 'salt', 16))
+  const salt = opts.salt === undefined ? randomSalt() : new Uint8Array(toBytes(opts.salt, 'salt', 16))
   const backend = toBackend(opts.backend)
 
   let asPublic: Uint8Array

@@ -8,9 +8,21 @@ import { concatBytes, utf8Encode } from '../bytes.js'
 /** The two content encodings Web Push uses. */
 export type ContentEncoding = 'aes128gcm' | 'aesgcm'
 
+const ONE = Uint8Array.of(1)
+/** The info strings, and each followed by HKDF-Expand's single counter octet 0x01. */
+function labels(cek: string, nonce: string) {
+  const cekBytes = utf8Encode(cek)
+  const nonceBytes = utf8Encode(nonce)
+  return {
+    cek: cekBytes,
+    nonce: nonceBytes,
+    cekOne: concatBytes(cekBytes, ONE),
+    nonceOne: concatBytes(nonceBytes, ONE),
+  }
+}
 const info = {
-  aes128gcm: { cek: utf8Encode('Content-Encoding: aes128gcm\0'), nonce: utf8Encode('Content-Encoding: nonce\0') },
-  aesgcm: { cek: utf8Encode('Content-Encoding: aesgcm\0'), nonce: utf8Encode('Content-Encoding: nonce\0') },
+  aes128gcm: labels('Content-Encoding: aes128gcm\0', 'Content-Encoding: nonce\0'),
+  aesgcm: labels('Content-Encoding: aesgcm\0', 'Content-Encoding: nonce\0'),
 }
 const webPushInfo = utf8Encode('WebPush: info\0')
 const aesgcmAuthInfo = utf8Encode('Content-Encoding: auth\0')
@@ -35,10 +47,14 @@ export async function contentKeys(
   context?: Uint8Array,
 ): Promise<ContentKeys> {
   const labels = info[encoding]
-  const cekInfo = context ? concatBytes(labels.cek, context) : labels.cek
-  const nonceInfo = context ? concatBytes(labels.nonce, context) : labels.nonce
-  const [cek, nonce] = await Promise.all([backend.hkdf(salt, ikm, cekInfo, 16), backend.hkdf(salt, ikm, nonceInfo, 12)])
-  return { cek, nonce }
+  // RFC 5869 §2.2-§2.3 with L <= HashLen: PRK = HMAC(salt, IKM) and OKM = HMAC(PRK, info || 0x01)[:L].
+  // The CEK and the NONCE share the PRK: it is computed once (an HKDF call each would do it twice).
+  const prk = await backend.hmacSha256(salt, ikm)
+  const [cek, nonce] = await Promise.all([
+    backend.hmacSha256(prk, context ? concatBytes(labels.cek, context, ONE) : labels.cekOne),
+    backend.hmacSha256(prk, context ? concatBytes(labels.nonce, context, ONE) : labels.nonceOne),
+  ])
+  return { cek: cek.subarray(0, 16), nonce: nonce.subarray(0, 12) }
 }
 
 /** RFC 8291 §3.4: key_info = "WebPush: info" || 0x00 || ua_public || as_public. */
