@@ -77,6 +77,15 @@ export interface TransportOptions {
   allowPrivateNetwork?: boolean
   /** Extra CA certificates (PEM) to trust, e.g. a local test service's self-signed one. Node only. */
   ca?: string | string[]
+  /**
+   * The resolver, with the signature of `dns.lookup` called with `{ all: true }` (default:
+   * `dns.lookup`). The private-network guard judges the addresses it returns. Node only.
+   */
+  lookup?: (
+    hostname: string,
+    options: { all: true },
+    callback: (error: Error | null, addresses: { address: string; family: number }[]) => void,
+  ) => void
   /** The `User-Agent` header sent when the request has none. */
   userAgent?: string
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { isPrivateAddress, isPrivateHostName } from '../src/address.js'
 import { createFetchTransport } from '../src/index.node.js'
-import { guardedLookup, openSocket } from '../src/node/connect.js'
+import { guardedLookup, type Lookup, openSocket } from '../src/node/connect.js'
 import { makeCert, rejection, startServer, type TestServer, transports } from './servers.js'
 
 /** Names in /etc/hosts that point at loopback but that no rule on names catches (`vm`, the host name...). */
@@ -83,17 +83,47 @@ describe('the private-network guard (allowPrivateNetwork false)', () => {
       expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
     })
 
-    it.skipIf(resolving.length === 0)(
-      `refuses names that resolve to loopback (${resolving.join(', ') || 'none in /etc/hosts'})`,
-      async () => {
-        for (const name of resolving) {
-          const error = await rejection(
-            make({ http2, ca: makeCert().cert }).send({ endpoint: https.url('/push/1', name), headers: {}, body }),
-          )
-          expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
-        }
-      },
-    )
+    it('refuses a name that resolves only to loopback, and connects to nothing', async () => {
+      // An injected resolver stands in for DNS: every name this test uses resolves to 127.0.0.1 or ::1.
+      const seen: string[] = []
+      const lookup: Lookup = (hostname, _options, callback) => {
+        seen.push(hostname)
+        callback(null, [
+          { address: '127.0.0.1', family: 4 },
+          { address: '::1', family: 6 },
+        ])
+      }
+      for (const name of ['push.example.test', ...resolving]) {
+        const error = await rejection(
+          make({ http2, ca: makeCert().cert, lookup }).send({
+            endpoint: https.url('/push/1', name),
+            headers: {},
+            body,
+          }),
+        )
+        expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+      }
+      expect(seen).toContain('push.example.test')
+    })
+
+    it('uses only the public addresses of a name that resolves to public and private ones', async () => {
+      // Nothing connects here: the guarded resolver alone must hand on the public address only.
+      const lookup: Lookup = (_hostname, _options, callback) =>
+        callback(null, [
+          { address: '127.0.0.1', family: 4 },
+          { address: '8.8.8.8', family: 4 },
+        ])
+      const picked: string[] = []
+      guardedLookup('https://push.example.test/x', false, lookup)(
+        'push.example.test',
+        { all: true },
+        (error, addresses) => {
+          expect(error).toBeNull()
+          for (const a of addresses as { address: string }[]) picked.push(a.address)
+        },
+      )
+      expect(picked).toEqual(['8.8.8.8'])
+    })
   })
 
   it('refuses http: endpoints, even on a public-looking host, without any I/O', async () => {

@@ -8,10 +8,19 @@ import { type TLSSocket, connect as tlsConnect } from 'node:tls'
 import { ipKind, isPrivateAddress } from '../address.js'
 import { forbiddenError, networkError } from '../errors.js'
 
+/** A resolver with the shape of `dns.lookup` when called with `{ all: true }`. */
+export type Lookup = (
+  hostname: string,
+  options: { all: true },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void
+
 export interface ConnectOptions {
   allowPrivateNetwork: boolean
   proxy: URL | undefined
   ca: string | string[] | undefined
+  /** The resolver (default `dns.lookup`); the guard judges whatever it returns. */
+  lookup?: Lookup | undefined
 }
 
 export interface Target {
@@ -25,9 +34,9 @@ export interface Target {
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
 
 /** A `dns.lookup` that leaves out (or, when nothing is left, refuses) private addresses. */
-export function guardedLookup(endpoint: string, allowPrivateNetwork: boolean) {
+export function guardedLookup(endpoint: string, allowPrivateNetwork: boolean, lookup: Lookup = dnsLookup) {
   return (hostname: string, options: { all?: boolean; family?: number | string }, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options, all: true } as { all: true }, (error, addresses) => {
+    lookup(hostname, { ...options, all: true } as { all: true }, (error, addresses) => {
       if (error) return callback(error, [])
       const usable = allowPrivateNetwork ? addresses : addresses.filter((a) => !isPrivateAddress(a.address))
       if (usable.length === 0)
@@ -38,9 +47,9 @@ export function guardedLookup(endpoint: string, allowPrivateNetwork: boolean) {
   }
 }
 
-function resolveOne(endpoint: string, hostname: string, allowPrivateNetwork: boolean): Promise<string> {
+function resolveOne(endpoint: string, hostname: string, options: ConnectOptions): Promise<string> {
   return new Promise((resolve, reject) =>
-    guardedLookup(endpoint, allowPrivateNetwork)(hostname, {}, (error, address) =>
+    guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup)(hostname, {}, (error, address) =>
       error ? reject(error) : resolve(address as string),
     ),
   )
@@ -147,14 +156,14 @@ export async function openSocket(
     let raw: Socket | undefined
     if (options.proxy !== undefined) {
       // Resolve here and tunnel to the address, so the guard judges the address actually used.
-      const address = literal ? host : await resolveOne(endpoint, host, options.allowPrivateNetwork)
+      const address = literal ? host : await resolveOne(endpoint, host, options)
       raw = await tunnel(options.proxy, address, port, signal)
     }
     let socket: Socket | TLSSocket
     if (target.protocol === 'https:') {
       socket = tlsConnect({
         ...(raw === undefined
-          ? { host, port, lookup: guardedLookup(endpoint, options.allowPrivateNetwork) as never }
+          ? { host, port, lookup: guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup) as never }
           : { socket: raw }),
         ...(literal ? {} : { servername: host }),
         ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
@@ -162,7 +171,7 @@ export async function openSocket(
       })
       await once(socket, 'secureConnect', signal)
     } else {
-      socket = raw ?? netConnect({ host, port, lookup: guardedLookup(endpoint, options.allowPrivateNetwork) as never })
+      socket = raw ?? netConnect({ host, port, lookup: guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup) as never })
       if (raw === undefined) await once(socket, 'connect', signal)
     }
     if (options.proxy === undefined && !options.allowPrivateNetwork) {

@@ -91,7 +91,14 @@ class NodeTransport implements Transport {
       }
       if (proxy.protocol !== 'http:') throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'proxy must be an http: URL')
     }
-    this.#connect = { allowPrivateNetwork: options.allowPrivateNetwork === true, proxy, ca: options.ca }
+    if (options.lookup !== undefined && typeof options.lookup !== 'function')
+      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'lookup must be a function like dns.lookup')
+    this.#connect = {
+      allowPrivateNetwork: options.allowPrivateNetwork === true,
+      proxy,
+      ca: options.ca,
+      lookup: options.lookup as ConnectOptions['lookup'],
+    }
     this.#userAgent = options.userAgent ?? 'wp-transport'
   }
 
