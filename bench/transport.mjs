@@ -86,7 +86,7 @@ const candidates = {
 
 const results = []
 for (const concurrency of [50, 200]) {
-  for (const [name, make] of Object.entries(candidates)) await run(make(concurrency), 2000, concurrency) // warm-up
+  for (const make of Object.values(candidates)) await run(make(concurrency), 2000, concurrency) // warm-up
   const rounds = Object.fromEntries(Object.keys(candidates).map((n) => [n, []]))
   for (let r = 0; r < ROUNDS; r++)
     for (const [name, make] of Object.entries(candidates))

@@ -171,7 +171,13 @@ export async function openSocket(
       })
       await once(socket, 'secureConnect', signal)
     } else {
-      socket = raw ?? netConnect({ host, port, lookup: guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup) as never })
+      socket =
+        raw ??
+        netConnect({
+          host,
+          port,
+          lookup: guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup) as never,
+        })
       if (raw === undefined) await once(socket, 'connect', signal)
     }
     if (options.proxy === undefined && !options.allowPrivateNetwork) {
