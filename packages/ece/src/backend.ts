@@ -43,8 +43,11 @@ export interface CryptoBackend {
   hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>
   /** Imports a 16-byte AES-128-GCM key for several records. */
   importAesKey(key: Uint8Array): Promise<BackendKey>
-  /** AES-128-GCM encryption: ciphertext followed by the 16-byte tag. */
-  aesGcmEncrypt(key: BackendKey, nonce: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>
+  /**
+   * AES-128-GCM encryption: ciphertext followed by the 16-byte tag. A backend may write it straight
+   * into `into` (exactly plaintext + 16 bytes long) and return `into`; callers copy otherwise.
+   */
+  aesGcmEncrypt(key: BackendKey, nonce: Uint8Array, plaintext: Uint8Array, into?: Uint8Array): Promise<Uint8Array>
   /** AES-128-GCM decryption of ciphertext followed by its tag; throws when the tag does not verify. */
   aesGcmDecrypt(key: BackendKey, nonce: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>
   /** Imports a P-256 private key for ECDSA signing (done once per key, then reused). */

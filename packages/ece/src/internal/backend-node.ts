@@ -95,12 +95,13 @@ export const nodeBackend: CryptoBackend = {
     return { backend: 'node', raw } satisfies AesKey
   },
 
-  async aesGcmEncrypt(key, nonce, plaintext) {
+  async aesGcmEncrypt(key, nonce, plaintext, into) {
     const cipher = createCipheriv('aes-128-gcm', (key as AesKey).raw, nonce)
     const head = cipher.update(plaintext)
     cipher.final()
     const tag = cipher.getAuthTag()
-    const out = new Uint8Array(head.length + 16)
+    // Written straight into the caller's body when it offers the place: one 3 KB copy less.
+    const out = into !== undefined && into.length === head.length + 16 ? into : new Uint8Array(head.length + 16)
     out.set(head, 0)
     out.set(tag, head.length)
     return out

@@ -55,8 +55,9 @@ export async function sealRecords(backend: CryptoBackend, plaintext: Uint8Array,
     record.set(plaintext.subarray(data, data + take), 0)
     record[take] = last ? 2 : 1
     data += take
-    const sealed = await backend.aesGcmEncrypt(key, recordNonce(nonce, seq), record)
-    body.set(sealed, offset)
+    const place = body.subarray(offset, offset + record.length + TAG)
+    const sealed = await backend.aesGcmEncrypt(key, recordNonce(nonce, seq), record, place)
+    if (sealed !== place) body.set(sealed, offset)
     offset += sealed.length
   }
   return body
