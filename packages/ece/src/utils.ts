@@ -30,3 +30,4 @@ export {
 export { toPlaintext } from './ece.js'
 export { WebPushError, type WebPushErrorCode, type WebPushErrorOptions } from './errors.js'
 export { publicKeyOf, randomBytes, toPrivateKey, toPublicKey } from './keys.js'
+export { parseParams as parseCryptoParams } from './web-push.js'

@@ -300,8 +300,8 @@ function aesgcmParams(headers: Record<string, string | undefined> | undefined): 
   return { salt: toBytes(enc.salt, 'salt', 16), dh: toBytes(ck.dh, 'dh'), recordSize }
 }
 
-/** Parameters of `Encryption`/`Crypto-Key` values: `a=b;c="d", e=f` (the first value of each name wins). */
-function parseParams(value: string): Record<string, string> {
+/** Parameters of `Encryption`/`Crypto-Key` values: `a=b;c="d", e=f` (names in lowercase; the first value of each name wins). */
+export function parseParams(value: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const part of value.split(/[;,]/)) {
     const eq = part.indexOf('=')

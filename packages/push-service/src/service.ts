@@ -14,6 +14,7 @@ import {
   generateSubscriptionKeys,
   WebPushError,
 } from '@wp/ece'
+import { parseCryptoParams } from '@wp/ece/utils'
 import { type VapidClaims, verifyVapidToken } from '@wp/vapid'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { selfSignedCertificate } from './internal/cert.js'
@@ -188,16 +189,7 @@ function normaliseCryptoHeader(value: string): string {
 }
 
 function cryptoParam(value: string | undefined, name: string): string | undefined {
-  if (value === undefined) return undefined
-  for (const part of value.split(/[;,]/)) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim().toLowerCase() === name)
-      return part
-        .slice(eq + 1)
-        .trim()
-        .replace(/"/g, '')
-  }
-  return undefined
+  return value === undefined ? undefined : parseCryptoParams(value)[name]
 }
 
 export class LocalPushService implements PushService {
