@@ -4,9 +4,9 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync, realpathSync } from 'node:fs'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { type PushRequest, toCurl } from '../src/index.node.js'
-import { type Received, startServer, type TestServer, transports } from './servers.js'
+import { type Received, serverLifecycle, startServer, type TestServer, transports } from './servers.js'
 
 /** The shells at hand, each once (`/bin/sh` is often `dash`). */
 const shells = [
@@ -58,11 +58,7 @@ describe('toCurl', () => {
   beforeAll(async () => {
     server = await startServer('http')
   })
-  afterEach(async () => {
-    await closeAll()
-    server.reset()
-  })
-  afterAll(() => server.close())
+  serverLifecycle(() => server, closeAll)
 
   it('finds a shell to run in', () => expect(shells.length).toBeGreaterThan(0))
 

@@ -1,10 +1,11 @@
 /** HTTP/1.1 against real servers on 127.0.0.1, in plain text and over TLS. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   freePort,
   makeCert,
   rejection,
   reply,
+  serverLifecycle,
   silent,
   sleep,
   startServer,
@@ -21,11 +22,7 @@ describe.each(['http', 'https'] as const)('HTTP/1.1 over %s', (kind) => {
   beforeAll(async () => {
     server = await startServer(kind)
   })
-  afterEach(async () => {
-    await closeAll()
-    server.reset()
-  })
-  afterAll(() => server.close())
+  serverLifecycle(() => server, closeAll)
   const options = () => ({ ca: makeCert().cert })
 
   it('delivers exactly the body bytes and headers', async () => {

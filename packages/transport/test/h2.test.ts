@@ -1,7 +1,16 @@
 /** HTTP/2 over TLS against real node:http2 servers, and the choice between HTTP/2 and HTTP/1.1. */
 import type { ServerHttp2Stream } from 'node:http2'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { makeCert, rejection, silent, sleep, startServer, type TestServer, transports } from './servers.js'
+import {
+  makeCert,
+  rejection,
+  serverLifecycle,
+  silent,
+  sleep,
+  startServer,
+  type TestServer,
+  transports,
+} from './servers.js'
 
 const body = Uint8Array.from({ length: 4000 }, (_, i) => (i * 13) % 256)
 const headers = { TTL: '60', 'Content-Encoding': 'aes128gcm', Urgency: 'normal', Topic: 'news' }
@@ -12,11 +21,7 @@ describe('HTTP/2 over TLS', () => {
   beforeAll(async () => {
     server = await startServer('h2')
   })
-  afterEach(async () => {
-    await closeAll()
-    server.reset()
-  })
-  afterAll(() => server.close())
+  serverLifecycle(() => server, closeAll)
   const ca = () => makeCert().cert
 
   it('delivers exactly the body bytes and headers over h2', async () => {

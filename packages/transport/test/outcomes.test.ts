@@ -2,9 +2,9 @@
  * Every status a push service answers, mapped to its outcome, code and reason, over real HTTP/1.1
  * and HTTP/2 servers. The bodies and headers are the ones Mozilla autopush, Apple, FCM and WNS send.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { PushServiceError, WebPushError } from '../src/index.node.js'
-import { makeCert, rejection, reply, startServer, type TestServer, transports } from './servers.js'
+import { makeCert, rejection, reply, serverLifecycle, startServer, type TestServer, transports } from './servers.js'
 
 const json = { 'content-type': 'application/json' }
 const mozilla = (code: number, errno: number, error: string, message: string) =>
@@ -237,11 +237,7 @@ describe.each(['http', 'h2'] as const)('outcomes over %s', (kind) => {
   beforeAll(async () => {
     server = await startServer(kind)
   })
-  afterEach(async () => {
-    await closeAll()
-    server.reset()
-  })
-  afterAll(() => server.close())
+  serverLifecycle(() => server, closeAll)
   const send = () =>
     make({ ca: makeCert().cert }).send({
       endpoint: server.url('/wpush/v2/abc'),

@@ -1,7 +1,17 @@
 /** Retries against a real server: which statuses, Retry-After in both forms, maxDelayMs, backoff. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { type PushServiceError, parseRetryAfter } from '../src/index.node.js'
-import { created, rejection, reply, sequence, sleep, startServer, type TestServer, transports } from './servers.js'
+import {
+  created,
+  rejection,
+  reply,
+  sequence,
+  serverLifecycle,
+  sleep,
+  startServer,
+  type TestServer,
+  transports,
+} from './servers.js'
 
 const body = new Uint8Array([1, 2, 3])
 const headers = { TTL: '60' }
@@ -12,11 +22,7 @@ describe('retries', () => {
   beforeAll(async () => {
     server = await startServer('http')
   })
-  afterEach(async () => {
-    await closeAll()
-    server.reset()
-  })
-  afterAll(() => server.close())
+  serverLifecycle(() => server, closeAll)
   const send = (options = {}) => make(options).send({ endpoint: server.url(), headers, body })
   const gap = (a: number, b: number) => (server.requests[b]?.at ?? 0) - (server.requests[a]?.at ?? 0)
 

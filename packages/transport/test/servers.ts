@@ -11,6 +11,7 @@ import { type AddressInfo, createServer as createNetServer, connect as netConnec
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
+import { afterAll, afterEach } from 'vitest'
 import { createTransport, type Transport, type TransportOptions } from '../src/index.node.js'
 
 export interface Cert {
@@ -286,6 +287,15 @@ export async function startProxy(options: { auth?: { user: string; pass: string 
       }),
   }
   return proxy
+}
+
+/** After each test closes the transports and forgets the server's requests; after all, closes the server. */
+export function serverLifecycle(server: () => TestServer, closeAll: () => Promise<void>): void {
+  afterEach(async () => {
+    await closeAll()
+    server().reset()
+  })
+  afterAll(() => server().close())
 }
 
 /** Makes transports and closes all of them at once (in afterEach). */
