@@ -25,8 +25,15 @@ export function utf8Decode(bytes: Uint8Array, field = 'value'): string {
   }
 }
 
-/** The concatenation of the given byte arrays, in a fresh buffer. */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+/**
+ * The concatenation of the given byte arrays, in a fresh buffer: `concatBytes(a, b, c)` for a few
+ * parts, `concatBytes(list)` for a list of any length. Never spread a long list into arguments
+ * (`concatBytes(...list)`): past about 100,000 of them the call overflows the stack.
+ */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer>
+export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer>
+export function concatBytes(...args: Uint8Array[] | [readonly Uint8Array[]]): Uint8Array<ArrayBuffer> {
+  const parts: readonly Uint8Array[] = args.length === 1 && Array.isArray(args[0]) ? args[0] : (args as Uint8Array[])
   let length = 0
   for (const part of parts) length += part.length
   const out = new Uint8Array(length)
