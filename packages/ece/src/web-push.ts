@@ -4,10 +4,10 @@
  */
 import { type BackendName, backendByName, type CryptoBackend, getBackend } from './backend.js'
 import { base64urlEncode } from './base64url.js'
-import { type BytesLike, concatBytes, isBytes, toBytes, toOptions } from './bytes.js'
+import { type BytesLike, isBytes, toBytes, toOptions } from './bytes.js'
 import { type Plaintext, toPlaintext } from './ece.js'
 import { WebPushError } from './errors.js'
-import { aesgcmContext, type ContentEncoding, contentKeys, recordNonce, webPushIkm } from './internal/derive.js'
+import { aesgcmContext, type ContentEncoding, contentKeys, webPushIkm } from './internal/derive.js'
 import { decryptError, HEADER_BASE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
 import { publicKeyOf, randomSalt, toPrivateKey, toPublicKey } from './keys.js'
 
@@ -203,10 +203,13 @@ export async function encryptWebPush(
  * Decrypts a push message as the user agent does (RFC 8291 §3, or the `aesgcm` draft).
  * @param body the request body
  * @param keys the receiver's key pair and auth secret
+ * A push message is a single record (RFC 8291 §4): a body of more than one is refused before any
+ * crypto.
  * @throws WebPushError `ERR_WP_ECE_DECRYPT` for every failure of the ciphertext (one message for all),
  *   `ERR_WP_ECE_HEADER` for a malformed header (`Encryption`/`Crypto-Key` missing or unreadable for
- *   `aesgcm`; a key id that is not a 65-byte key for `aes128gcm`), `ERR_WP_ECE_RECORD_SIZE`,
- *   `ERR_WP_INVALID_POINT`, `ERR_WP_KEY_LENGTH`
+ *   `aesgcm`; a key id that is not a 65-byte key for `aes128gcm`), `ERR_WP_ECE_RECORD_SIZE` (a record
+ *   size below the minimum, or a body longer than one record of it), `ERR_WP_INVALID_POINT`,
+ *   `ERR_WP_KEY_LENGTH`
  */
 export async function decryptWebPush(
   body: Uint8Array,
@@ -229,6 +232,15 @@ export async function decryptWebPush(
 
   if (encoding === 'aes128gcm') {
     const header = readHeader(body)
+    // RFC 8291 §4: "An application server MUST encrypt a push message with a single record." What
+    // follows the header must fit in one record of rs octets. Only lengths and the header, which are
+    // public, decide this, so its own code leaks nothing; and it is checked before any crypto.
+    const recordsLength = body.length - header.offset
+    if (recordsLength > header.recordSize)
+      throw new WebPushError(
+        'ERR_WP_ECE_RECORD_SIZE',
+        `a push message is a single record, but the ${recordsLength} bytes after the aes128gcm header are more than its record size of ${header.recordSize}`,
+      )
     // RFC 8291 §4: the key id is the sender's 65-byte public key.
     if (header.keyId.length !== 65)
       throw new WebPushError(
@@ -242,11 +254,19 @@ export async function decryptWebPush(
   }
 
   const params = aesgcmParams(opts.headers)
+  // The same single-record rule for aesgcm, from public values only, before any crypto. A record
+  // holds less than rs octets of plaintext (a full one would need another after it) plus its 16-octet
+  // tag, so a body of rs + 16 octets or more is at least two records.
+  if (body.length >= params.recordSize + TAG)
+    throw new WebPushError(
+      'ERR_WP_ECE_RECORD_SIZE',
+      `a push message is a single record, but the ${body.length}-byte aesgcm body does not fit in one record of rs ${params.recordSize} (at most ${params.recordSize + TAG - 1} bytes)`,
+    )
   const asPublic = toPublicKey(params.dh, 'the dh key in Crypto-Key')
   const secret = await receiverEcdh(backend, own, asPublic)
   const ikm = await webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
   const { cek, nonce } = await contentKeys(backend, 'aesgcm', params.salt, ikm, aesgcmContext(uaPublic, asPublic))
-  return openAesgcm(backend, body, cek, nonce, params.recordSize)
+  return openAesgcm(backend, body, cek, nonce)
 }
 
 /**
@@ -315,39 +335,24 @@ export function parseParams(value: string): Record<string, string> {
 }
 
 /**
- * aesgcm records (draft -03 §2): each record is rs octets of plaintext plus a 16-octet tag and
- * starts with a uint16 padding length followed by that many zeros. The last record must be shorter
- * than a full one, or the message was truncated.
+ * The one aesgcm record of a push message (draft -03 §2): uint16 padding length || that many zeros ||
+ * data, then the 16-octet tag. The caller has checked that the body is a single record.
  */
 async function openAesgcm(
   backend: CryptoBackend,
   body: Uint8Array,
   cek: Uint8Array,
   nonce: Uint8Array,
-  recordSize: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const chunk = recordSize + TAG
-  const records = Math.floor(body.length / chunk) + 1
-  const lastLength = body.length - (records - 1) * chunk
-  if (lastLength < TAG + 2) throw decryptError()
-  const key = await backend.importAesKey(cek)
-  const parts: Uint8Array[] = []
-  for (let seq = 0; seq < records; seq++) {
-    const start = seq * chunk
-    let plain: Uint8Array
-    try {
-      plain = await backend.aesGcmDecrypt(
-        key,
-        recordNonce(nonce, seq),
-        body.subarray(start, Math.min(start + chunk, body.length)),
-      )
-    } catch (cause) {
-      throw decryptError(cause)
-    }
-    const pad = ((plain[0] as number) << 8) | (plain[1] as number)
-    if (2 + pad > plain.length) throw decryptError()
-    for (let i = 2; i < 2 + pad; i++) if (plain[i] !== 0) throw decryptError()
-    parts.push(plain.subarray(2 + pad))
+  if (body.length < TAG + 2) throw decryptError()
+  let plain: Uint8Array
+  try {
+    plain = await backend.aesGcmDecrypt(await backend.importAesKey(cek), nonce, body)
+  } catch (cause) {
+    throw decryptError(cause)
   }
-  return concatBytes(...parts)
+  const pad = ((plain[0] as number) << 8) | (plain[1] as number)
+  if (2 + pad > plain.length) throw decryptError()
+  for (let i = 2; i < 2 + pad; i++) if (plain[i] !== 0) throw decryptError()
+  return plain.slice(2 + pad)
 }

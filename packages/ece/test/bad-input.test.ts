@@ -9,8 +9,9 @@
  * construction with valid structure decrypts (the controls below), which proves the crafting right.
  * `generateSubscriptionKeys()` takes no input, so it has no row; properties.test.ts checks its output.
  */
-import { createCipheriv } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { createCipheriv, createECDH } from 'node:crypto'
+import ece from 'http_ece'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { backendByName } from '../src/backend.js'
 import {
   base64urlDecode,
@@ -121,32 +122,35 @@ async function craftAesgcm(records: Uint8Array[]): Promise<Uint8Array> {
   return concat(...records.map((record, seq) => seal(cek, nonceFor(nonce, seq), record)))
 }
 
+const TAG = 16
 const eceKey = utf8('SECRET-ECE-KEY16')
 const eceSalt = bytes(16, 0x11)
 const RS = 40 // 23 octets of data and padding per record, besides the delimiter
 const data = (n: number, from = 0): Uint8Array => secretPlaintext.subarray(from, from + n)
 const record = (...parts: Array<Uint8Array | number[]>): Uint8Array => concat(...parts.map((p) => new Uint8Array(p)))
-const ece = (records: Uint8Array[], rs = RS) => craft128(eceKey, eceSalt, rs, new Uint8Array(0), records)
+const ece8188 = (records: Uint8Array[], rs = RS) => craft128(eceKey, eceSalt, rs, new Uint8Array(0), records)
 const push128 = (records: Uint8Array[]) => craft128(b64(v.ikm), salt, 4096, asPublic, records)
 
 const crafted = {
   // Controls: the same construction, well formed.
-  eceOne: await ece([record(data(10), [2])]),
-  eceTwo: await ece([record(data(23), [1]), record(data(5, 23), [2, 0, 0])]),
+  eceOne: await ece8188([record(data(10), [2])]),
+  eceTwo: await ece8188([record(data(23), [1]), record(data(5, 23), [2, 0, 0])]),
   pushGood: await push128([record(secretPlaintext, [2])]),
   aesgcmGood: await craftAesgcm([record([0, 2, 0, 0], secretPlaintext)]),
+  // Two genuine records each, which only the single-record rule of RFC 8291 §4 refuses.
   aesgcmTwo: await craftAesgcm([record([0, 0], data(8)), record([0, 1, 0], data(3, 8))]), // rs = 10
+  pushTwo: await craft128(b64(v.ikm), salt, 40, asPublic, [record(data(23), [1]), record(data(5, 23), [2])]),
   // Wrong structure under valid tags.
-  eceLastIsOne: await ece([record(data(10), [1])]),
-  eceLastIsOneOfTwo: await ece([record(data(23), [1]), record(data(5, 23), [1])]),
-  eceFirstIsTwo: await ece([record(data(23), [2]), record(data(5, 23), [2])]),
-  eceAllZero: await ece([record([0, 0, 0, 0])]),
-  eceLastAllZero: await ece([record(data(23), [1]), record([0, 0, 0])]),
-  eceEmptyRecord: await ece([new Uint8Array(0)]),
-  eceDelimiter3: await ece([record(data(10), [3])]),
-  ecePaddingNotZero: await ece([record(data(10), [2, 0, 9])]),
-  eceShortFirst: await ece([record(data(10), [1]), record(data(5, 10), [2])]),
-  eceSwapped: await ece([record(data(5, 23), [2]), record(data(23), [1])]),
+  eceLastIsOne: await ece8188([record(data(10), [1])]),
+  eceLastIsOneOfTwo: await ece8188([record(data(23), [1]), record(data(5, 23), [1])]),
+  eceFirstIsTwo: await ece8188([record(data(23), [2]), record(data(5, 23), [2])]),
+  eceAllZero: await ece8188([record([0, 0, 0, 0])]),
+  eceLastAllZero: await ece8188([record(data(23), [1]), record([0, 0, 0])]),
+  eceEmptyRecord: await ece8188([new Uint8Array(0)]),
+  eceDelimiter3: await ece8188([record(data(10), [3])]),
+  ecePaddingNotZero: await ece8188([record(data(10), [2, 0, 9])]),
+  eceShortFirst: await ece8188([record(data(10), [1]), record(data(5, 10), [2])]),
+  eceSwapped: await ece8188([record(data(5, 23), [2]), record(data(23), [1])]),
   pushLastIsOne: await push128([record(secretPlaintext, [1])]),
   pushAllZero: await push128([bytes(40, 0)]),
   pushDelimiter0: await push128([record(secretPlaintext, [0])]),
@@ -160,6 +164,20 @@ const rs10 = {
   encoding: 'aesgcm' as const,
   headers: { ...aesgcm.headers, Encryption: `${aesgcm.headers.Encryption};rs=10` },
 }
+/** aesgcm options with the given rs in the Encryption header. */
+const aesgcmRs = (rs: number) => ({
+  encoding: 'aesgcm' as const,
+  headers: { ...aesgcm.headers, Encryption: `${aesgcm.headers.Encryption};rs=${rs}` },
+})
+/** RFC 8188 bodies of several records made by `encrypt`, with the sender's key as key id as in RFC 8291 §4. */
+const encryptedMany = await Promise.all(
+  [18, 25, 40].map(async (rs) => ({
+    rs,
+    body: await encrypt(secretPlaintext, { key: eceKey, recordSize: rs, keyId: asPublic }),
+  })),
+)
+/** The RFC 8291 body with another rs: its one record is pushBody.length - 86 octets long. */
+const pushWithRs = (rs: number): Uint8Array => concat(pushBody.subarray(0, 16), u32(rs), pushBody.subarray(20))
 
 /** Every secret passed anywhere in the table, in the forms a careless message could print it. */
 const secretBytes = [eceKey, singleKey, multiKey, uaPrivate, asPrivate, auth, b64(v.ikm), secretPlaintext]
@@ -639,11 +657,19 @@ for (const [what, body, code] of [
   ['another valid sender key', withKeyId(uaPublic), 'ERR_WP_ECE_DECRYPT'],
   ['rs 0', concat(pushBody.subarray(0, 16), u32(0), pushBody.subarray(20)), 'ERR_WP_ECE_RECORD_SIZE'],
   ['rs 17', concat(pushBody.subarray(0, 16), u32(17), pushBody.subarray(20)), 'ERR_WP_ECE_RECORD_SIZE'],
-  [
-    'rs 18 (valid, but not the record’s size)',
-    concat(pushBody.subarray(0, 16), u32(18), pushBody.subarray(20)),
-    'ERR_WP_ECE_DECRYPT',
-  ],
+  // RFC 8291 §4: a push message is a single record. rs is not authenticated, so one that splits the
+  // body is refused for its shape, before any crypto.
+  ['rs 18 (the body is then many records)', pushWithRs(18), 'ERR_WP_ECE_RECORD_SIZE'],
+  ['rs one octet shorter than its record', pushWithRs(pushBody.length - 86 - 1), 'ERR_WP_ECE_RECORD_SIZE'],
+  ['crafted: two genuine records', crafted.pushTwo, 'ERR_WP_ECE_RECORD_SIZE'],
+  ...encryptedMany.map(
+    ({ rs, body }) =>
+      [
+        `encrypt's body of ${Math.ceil((body.length - 86) / rs)} records at rs ${rs}`,
+        body,
+        'ERR_WP_ECE_RECORD_SIZE',
+      ] as const,
+  ),
   ['a flipped ciphertext bit', withByte(pushBody, 90, (pushBody[90] as number) ^ 1), 'ERR_WP_ECE_DECRYPT'],
   ['a flipped salt bit', withByte(pushBody, 0, (pushBody[0] as number) ^ 1), 'ERR_WP_ECE_DECRYPT'],
   ['crafted: delimiter 1 in the only record', crafted.pushLastIsOne, 'ERR_WP_ECE_DECRYPT'],
@@ -709,9 +735,14 @@ for (const [what, headers, code] of [
   ['rs=2', { Encryption: `${encryption};rs=2`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_RECORD_SIZE'],
   ['rs=0', { Encryption: `${encryption};rs=0`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_RECORD_SIZE'],
   [
-    'rs=18 (valid, but not the record’s size)',
+    'rs=18 (the body is then several records)',
     { Encryption: `${encryption};rs=18`, 'Crypto-Key': cryptoKey },
-    'ERR_WP_ECE_DECRYPT',
+    'ERR_WP_ECE_RECORD_SIZE',
+  ],
+  [
+    'an rs whose one record would be the whole body (a record is shorter than rs + 16)',
+    { Encryption: `${encryption};rs=${aesgcm.body.length - TAG}`, 'Crypto-Key': cryptoKey },
+    'ERR_WP_ECE_RECORD_SIZE',
   ],
   [
     'a salt from another message',
@@ -725,18 +756,19 @@ for (const [what, name, options] of [
   ['non-zero padding', 'aesgcmPadNotZero', aesgcmOptions],
   ['a one-octet record (no room for the padding length)', 'aesgcmOneOctet', aesgcmOptions],
   ['an empty record (a tag only)', 'aesgcmEmpty', aesgcmOptions],
-  ['a full record and no last one (rs=10)', 'aesgcmFullOnly', rs10],
   ['two records read with the default rs', 'aesgcmTwo', aesgcmOptions],
 ] as Array<[string, keyof typeof crafted, typeof aesgcmOptions]>)
   row('decryptWebPush', `aesgcm crafted: ${what}`, 'ERR_WP_ECE_DECRYPT', () =>
     decryptWebPush(crafted[name], receiver, options),
   )
-row('decryptWebPush', 'aesgcm: the two-record body truncated at its record boundary', 'ERR_WP_ECE_DECRYPT', () =>
-  decryptWebPush(crafted.aesgcmTwo.subarray(0, 26), receiver, rs10),
-)
-row('decryptWebPush', 'aesgcm: the two records swapped', 'ERR_WP_ECE_DECRYPT', () =>
-  decryptWebPush(concat(crafted.aesgcmTwo.subarray(26), crafted.aesgcmTwo.subarray(0, 26)), receiver, rs10),
-)
+// A single record (RFC 8291 §4): at rs 10, a body of 26 octets or more is at least two records.
+for (const [what, body] of [
+  ['two genuine records (rs=10)', crafted.aesgcmTwo],
+  ['a full record and no last one (rs=10)', crafted.aesgcmFullOnly],
+  ['the two-record body truncated at its record boundary', crafted.aesgcmTwo.subarray(0, 26)],
+  ['the two records swapped', concat(crafted.aesgcmTwo.subarray(26), crafted.aesgcmTwo.subarray(0, 26))],
+] as Array<[string, Uint8Array]>)
+  row('decryptWebPush', `aesgcm crafted: ${what}`, 'ERR_WP_ECE_RECORD_SIZE', () => decryptWebPush(body, receiver, rs10))
 row('decryptWebPush', 'aesgcm: one extra octet', 'ERR_WP_ECE_DECRYPT', () =>
   decryptWebPush(concat(aesgcm.body, Uint8Array.of(0)), receiver, aesgcmOptions),
 )
@@ -853,7 +885,46 @@ describe.each(backends)('controls for the table on the %s backend', (name) => {
     expect(await decrypt(crafted.eceTwo, { key: eceKey })).toEqual(data(28))
     expect(await decryptWebPush(crafted.pushGood, receiver)).toEqual(secretPlaintext)
     expect(await decryptWebPush(crafted.aesgcmGood, receiver, aesgcmOptions)).toEqual(secretPlaintext)
-    expect(await decryptWebPush(crafted.aesgcmTwo, receiver, rs10)).toEqual(data(11))
+  })
+
+  it('the multi-record bodies the table refuses are genuine: http_ece decrypts them', () => {
+    // So that they are refused for having several records (RFC 8291 §4), not for anything else.
+    const ua = createECDH('prime256v1')
+    ua.setPrivateKey(uaPrivate)
+    const params = { privateKey: ua, authSecret: Buffer.from(auth) }
+    expect(new Uint8Array(ece.decrypt(Buffer.from(crafted.pushTwo), { version: 'aes128gcm', ...params }))).toEqual(
+      data(28),
+    )
+    const aesgcmParams = { version: 'aesgcm' as const, ...params, dh: Buffer.from(asPublic), salt: Buffer.from(salt) }
+    expect(new Uint8Array(ece.decrypt(Buffer.from(crafted.aesgcmTwo), { ...aesgcmParams, rs: 10 }))).toEqual(data(11))
+  })
+
+  it('one record exactly as long as rs allows still decrypts (the single-record rule is not off by one)', async () => {
+    // aes128gcm: the record may be rs octets long; aesgcm: at most rs + 15 (less than rs of plaintext).
+    expect(await decryptWebPush(pushWithRs(pushBody.length - 86), receiver)).toEqual(utf8(v.plaintext_text))
+    expect(await decryptWebPush(aesgcm.body, receiver, aesgcmRs(aesgcm.body.length - TAG + 1))).toEqual(secretPlaintext)
+  })
+
+  it('refuses a multi-record body before any crypto: no ECDH, HKDF, HMAC or AES call', async () => {
+    const backend = backendByName(name)
+    const methods = ['ecdh', 'ephemeralEcdh', 'hkdf', 'hmacSha256', 'importAesKey', 'aesGcmDecrypt'] as const
+    const spies = methods.map((method) => vi.spyOn(backend, method))
+    try {
+      for (const [body, options] of [
+        [crafted.pushTwo, undefined],
+        [(encryptedMany[0] as { body: Uint8Array }).body, undefined],
+        [crafted.aesgcmTwo, rs10],
+      ] as Array<[Uint8Array, typeof rs10 | undefined]>) {
+        const err = await decryptWebPush(body, receiver, options).catch((e: unknown) => e)
+        expect(WebPushError.is(err) && err.code).toBe('ERR_WP_ECE_RECORD_SIZE')
+      }
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled()
+      // The spies see calls: the same receiver decrypting a single record makes them.
+      await decryptWebPush(pushBody, receiver)
+      expect(spies.some((spy) => spy.mock.calls.length > 0)).toBe(true)
+    } finally {
+      for (const spy of spies) spy.mockRestore()
+    }
   })
 
   it('the key pairs the table treats as mismatched or foreign are valid ones', async () => {

@@ -271,6 +271,46 @@ describe.each(backends)('differential tests against http_ece and web-push on the
         }
     })
 
+    it('http_ece → ours: a body of several records is refused (RFC 8291 §4: one record), the same in one decrypts', async () => {
+      const r = nodeReceiver()
+      const keys = { privateKey: r.privateKey, publicKey: r.publicKey, auth: r.auth }
+      let seed = 400
+      // Record sizes from the smallest to the largest that still splits the message: 2 to 300 records.
+      // (A record holds at most rs - 17 octets of plaintext in aes128gcm, and less than rs - 2 in aesgcm.)
+      const [minRs, split] = encoding === 'aes128gcm' ? [18, 16] : [3, 2]
+      for (const length of [2, 17, 300]) {
+        const sizes = new Set([minRs, minRs + 7, length + split].filter((rs) => rs <= length + split))
+        for (const rs of sizes) {
+          const plaintext = pattern(length, ++seed)
+          const sender = createECDH('prime256v1')
+          sender.generateKeys()
+          const salt = randomBytes(16)
+          const params = { version: encoding, privateKey: sender, dh: r.publicKey, authSecret: r.auth, salt }
+          const headers = {
+            Encryption: `salt=${base64urlEncode(salt)};rs=${rs}`,
+            'Crypto-Key': `dh=${base64urlEncode(sender.getPublicKey())}`,
+          }
+          const options = encoding === 'aesgcm' ? { encoding, headers } : { encoding }
+          const at = `length ${length}, rs ${rs}`
+          const many = ece.encrypt(plaintext, { ...params, rs })
+          expect(encoding === 'aes128gcm' ? many.length - 86 > rs : many.length >= rs + 16, at).toBe(true)
+          // Several records: http_ece itself reads them back.
+          expect(ece.decrypt(many, { ...params, privateKey: r.ecdh, dh: sender.getPublicKey(), rs }), at).toEqual(
+            plaintext,
+          )
+          const err = await decryptWebPush(many, keys, options).catch((e: unknown) => e)
+          expect(WebPushError.is(err) && err.code, at).toBe('ERR_WP_ECE_RECORD_SIZE')
+          // The same message in one record (the default rs) decrypts.
+          const one = ece.encrypt(plaintext, params)
+          const oneOptions =
+            encoding === 'aesgcm'
+              ? { encoding, headers: { ...headers, Encryption: `salt=${base64urlEncode(salt)}` } }
+              : options
+          expect(await decryptWebPush(one, keys, oneOptions), at).toEqual(new Uint8Array(plaintext))
+        }
+      }
+    })
+
     it('with the same sender key and salt, ours and http_ece write the same bytes', async () => {
       const r = nodeReceiver()
       const sender = createECDH('prime256v1')
