@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { WebPushError } from '@wp/ece'
 import { audienceOf, vapidHeaders } from './headers.js'
-import { generateVapidKeys, importPublicKey, importVapidKey, readVapidKeyFile } from './keys.js'
+import { generateVapidKeys, importPublicKey, importVapidKey, readKeyFile, readVapidKeyFile } from './keys.js'
 import { checkAudience, verifyVapidToken } from './token.js'
 
 const USAGE = `Usage: vapid <command> [options]
@@ -170,9 +170,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         if (token === undefined) throw new UsageError('verify needs --token JWT')
         const match = /t=([^,\s]+)/.exec(token) ?? /^(?:WebPush|vapid)\s+(\S+)$/i.exec(token.trim())
         if (match) token = match[1] as string
-        const bytes = await readFile(keyFile).catch((cause) => {
-          throw new WebPushError('ERR_WP_VAPID_KEY', `no key file at ${keyFile}`, { cause })
-        })
+        const bytes = await readKeyFile(keyFile)
         const text = new TextDecoder().decode(bytes)
         const publicKey = importPublicKey(text.includes('-----BEGIN') ? text : new Uint8Array(bytes))
         const claims = await verifyVapidToken(

@@ -39,6 +39,23 @@ export type VapidKeyInput =
 const inspect = Symbol.for('nodejs.util.inspect.custom')
 
 /**
+ * The largest key input read: 64 KiB, in bytes or characters of text. A P-256 key is under 300 bytes
+ * in any format; the rest leaves room for comments, parameters and certificates around it, and bounds
+ * the work any input, or any file, can cause.
+ */
+export const MAX_KEY_INPUT_BYTES: number = 64 * 1024
+
+/** Refuses a string or bytes larger than {@link MAX_KEY_INPUT_BYTES} before anything reads them. */
+function checkInputSize(input: unknown): void {
+  const size = typeof input === 'string' || isBytes(input) ? input.length : 0
+  if (size > MAX_KEY_INPUT_BYTES)
+    throw new WebPushError(
+      'ERR_WP_VAPID_KEY',
+      `a key input must be at most ${MAX_KEY_INPUT_BYTES} bytes (a P-256 key is far smaller); got ${size}`,
+    )
+}
+
+/**
  * A VAPID private key, imported once. Signing uses the fastest crypto backend and imports the key
  * into it once per backend, never per token. The private key is kept in a private field: it is not
  * shown by `console.log`, `JSON.stringify` or `util.inspect`.
@@ -235,6 +252,7 @@ export function importVapidKeySync(input: VapidKeyInput): VapidKey {
 
 function importKey(input: VapidKeyInput): VapidKey {
   if (input instanceof VapidKey) return input
+  checkInputSize(input)
   if (isBytes(input)) return fromBytes(input, 'the key')
   if (typeof input === 'string') {
     const text = input.trim()
@@ -287,6 +305,7 @@ export async function generateVapidKeys(): Promise<{ publicKey: string; privateK
  */
 export function importPublicKey(input: unknown): Uint8Array {
   if (input instanceof VapidKey) return input.publicKey
+  checkInputSize(input)
   if (typeof input === 'string' && input.includes('-----BEGIN')) {
     const blocks = readPemBlocks(input)
     const pub = blocks.find((b) => b.label === 'PUBLIC KEY')
@@ -318,16 +337,27 @@ export function importPublicKey(input: unknown): Uint8Array {
 /**
  * Reads a VAPID private key file in Node (PEM, or DER bytes), e.g. the output of
  * `openssl ecparam -name prime256v1 -genkey -noout -out private_key.pem` or `vapid generate`.
- * @throws WebPushError `ERR_WP_VAPID_KEY` when the file is missing or unreadable, or is not a key
+ * @throws WebPushError `ERR_WP_VAPID_KEY` when the file is missing, unreadable, larger than 64 KiB,
+ *   or is not a key
  */
 export async function readVapidKeyFile(path: string): Promise<VapidKey> {
-  const { readFile } = await import('node:fs/promises')
-  let bytes: Uint8Array
-  try {
-    bytes = await readFile(path)
-  } catch (cause) {
+  const bytes = await readKeyFile(path)
+  const text = new TextDecoder().decode(bytes)
+  if (text.includes('-----BEGIN')) return importVapidKeySync(text)
+  if (bytes[0] === 0x30) return importVapidKeySync(new Uint8Array(bytes))
+  return importVapidKeySync(text.trim())
+}
+
+/**
+ * The bytes of a key file (Node), reading at most {@link MAX_KEY_INPUT_BYTES} and one more: a larger
+ * file, or one that never ends (a device, a pipe), is refused without being read whole.
+ * @throws WebPushError `ERR_WP_VAPID_KEY` when the file is missing, unreadable or too large
+ */
+export async function readKeyFile(path: string): Promise<Uint8Array> {
+  const { open } = await import('node:fs/promises')
+  const unreadable = (cause: unknown): WebPushError => {
     const code = (cause as { code?: string }).code
-    throw new WebPushError(
+    return new WebPushError(
       'ERR_WP_VAPID_KEY',
       code === 'ENOENT'
         ? `no VAPID key file at ${path}`
@@ -335,8 +365,29 @@ export async function readVapidKeyFile(path: string): Promise<VapidKey> {
       { cause },
     )
   }
-  const text = new TextDecoder().decode(bytes)
-  if (text.includes('-----BEGIN')) return importVapidKeySync(text)
-  if (bytes[0] === 0x30) return importVapidKeySync(new Uint8Array(bytes))
-  return importVapidKeySync(text.trim())
+  let file: Awaited<ReturnType<typeof open>>
+  try {
+    file = await open(path, 'r')
+  } catch (cause) {
+    throw unreadable(cause)
+  }
+  try {
+    const buffer = new Uint8Array(MAX_KEY_INPUT_BYTES + 1)
+    let length = 0
+    while (length < buffer.length) {
+      const { bytesRead } = await file.read(buffer, length, buffer.length - length, null)
+      if (bytesRead === 0) break
+      length += bytesRead
+    }
+    if (length > MAX_KEY_INPUT_BYTES)
+      throw new WebPushError(
+        'ERR_WP_VAPID_KEY',
+        `the VAPID key file ${path} is larger than ${MAX_KEY_INPUT_BYTES} bytes; a key file is far smaller`,
+      )
+    return buffer.subarray(0, length)
+  } catch (cause) {
+    throw WebPushError.is(cause) ? cause : unreadable(cause)
+  } finally {
+    await file.close()
+  }
 }

@@ -15,7 +15,7 @@ import {
   VapidKey,
   type VapidKeyInput,
 } from '../src/index.js'
-import { writePkcs8, writeSec1 } from '../src/internal/der.js'
+import { readPemBlocks, writePkcs8, writeSec1 } from '../src/internal/der.js'
 import { AUDIENCE, expectCode, openssl, SUBJECT, tempDir } from './helpers.js'
 
 /** P-256 order n (FIPS 186-4 D.1.2.3). */
@@ -455,5 +455,73 @@ describe('the private key never shows', () => {
         error = error.cause
       }
     }
+  })
+})
+
+describe('hostile key inputs: bounded size, linear scanning', () => {
+  const dir = tempDir()
+  const LIMIT = 64 * 1024
+  /** Well past any linear scan of these inputs (milliseconds); a quadratic one takes several seconds. */
+  const BUDGET_MS = 2000
+  const time = async (fn: () => unknown): Promise<number> => {
+    const started = performance.now()
+    await fn()
+    return performance.now() - started
+  }
+
+  it('scans PEM text in one pass: 30,000 BEGIN lines without END, or with one END at the very end', async () => {
+    const begins = '-----BEGIN PRIVATE KEY-----\n'.repeat(30_000)
+    for (const text of [
+      begins,
+      `${begins}-----END PRIVATE KEY-----\n`,
+      `${begins}-----END OTHER-----\n`,
+      '-----BEGIN A-----\n-----END B-----\n'.repeat(30_000),
+      `-----BEGIN ${'A'.repeat(900_000)}`,
+    ]) {
+      let blocks: unknown
+      const elapsed = await time(() => {
+        try {
+          blocks = readPemBlocks(text)
+        } catch (error) {
+          blocks = error
+        }
+      })
+      expect(elapsed, `${text.length} characters`).toBeLessThan(BUDGET_MS)
+      expect(blocks).toBeDefined()
+    }
+  })
+
+  it('refuses 20,000 BEGIN lines without END quickly, through every entry point', async () => {
+    const text = '-----BEGIN PRIVATE KEY-----\n'.repeat(20_000)
+    for (const fn of [
+      () => importVapidKey(text),
+      () => importVapidKeySync(text),
+      () => importPublicKey(text),
+      () => signVapidToken({ key: text, audience: AUDIENCE, subject: SUBJECT }),
+    ]) {
+      const elapsed = await time(() => expectCode(fn, 'ERR_WP_VAPID_KEY'))
+      expect(elapsed).toBeLessThan(BUDGET_MS)
+    }
+  })
+
+  it(`takes a key input of up to ${LIMIT} bytes and refuses one byte more, as text, bytes and a file`, async () => {
+    const key = await importVapidKey(nodeKey().d)
+    const pem = key.toPEM()
+    const padded = (length: number): string => pem + ' '.repeat(length - pem.length)
+    expect((await importVapidKey(padded(LIMIT))).applicationServerKey).toBe(key.applicationServerKey)
+    expect(importPublicKey(padded(LIMIT))).toEqual(key.publicKey)
+    const big = padded(LIMIT + 1)
+    const error = await expectCode(() => importVapidKey(big), 'ERR_WP_VAPID_KEY')
+    expect(error.message).toContain(String(LIMIT))
+    await expectCode(() => importPublicKey(big), 'ERR_WP_VAPID_KEY')
+    await expectCode(() => importVapidKey(new Uint8Array(LIMIT + 1).fill(0x30)), 'ERR_WP_VAPID_KEY')
+    await expectCode(() => importPublicKey(new Uint8Array(LIMIT + 1).fill(0x30)), 'ERR_WP_VAPID_KEY')
+    await expectCode(() => importVapidKey({ privateKey: big }), 'ERR_WP_VAPID_KEY')
+
+    writeFileSync(join(dir, 'limit.pem'), padded(LIMIT))
+    expect((await readVapidKeyFile(join(dir, 'limit.pem'))).applicationServerKey).toBe(key.applicationServerKey)
+    writeFileSync(join(dir, 'big.pem'), pem + '\n'.repeat(4 * 1024 * 1024))
+    const fileError = await expectCode(() => readVapidKeyFile(join(dir, 'big.pem')), 'ERR_WP_VAPID_KEY')
+    expect(fileError.message).toContain(String(LIMIT))
   })
 })
