@@ -174,23 +174,33 @@ function fromJwk(jwk: Record<string, unknown>): VapidKey {
   if (jwk.crv !== 'P-256')
     throw new WebPushError('ERR_WP_VAPID_KEY', `VAPID needs a P-256 key; this JWK is on ${JSON.stringify(jwk.crv)}`)
   if (typeof jwk.d !== 'string') throw publicOnly('the JWK (it has no "d")')
+  // RFC 7518 §6.2.2.1: "d" is exactly as long as the order of the curve: 32 bytes for P-256.
   const privateKey = base64urlDecode(jwk.d, 'the JWK "d"')
   if (privateKey.length !== 32)
     throw new WebPushError('ERR_WP_VAPID_KEY', `the JWK "d" must be 32 bytes, got ${privateKey.length}`)
-  let publicKey: Uint8Array | undefined
-  if (jwk.x !== undefined || jwk.y !== undefined) {
-    if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string')
-      throw new WebPushError('ERR_WP_VAPID_KEY', 'the JWK must have both "x" and "y", as strings')
-    const x = base64urlDecode(jwk.x, 'the JWK "x"')
-    const y = base64urlDecode(jwk.y, 'the JWK "y"')
-    if (x.length !== 32 || y.length !== 32)
-      throw new WebPushError('ERR_WP_VAPID_KEY', 'the JWK "x" and "y" must be 32 bytes each')
-    publicKey = new Uint8Array(65)
-    publicKey[0] = 4
-    publicKey.set(x, 1)
-    publicKey.set(y, 33)
-  }
+  const publicKey = jwk.x !== undefined || jwk.y !== undefined ? jwkPoint(jwk) : undefined
   return new VapidKey(privateKey, publicKey)
+}
+
+/**
+ * The 65-byte uncompressed point of a JWK's "x" and "y". RFC 7518 §6.2.1.2-§6.2.1.3: each is the
+ * full-size coordinate, 32 bytes for P-256; a shorter or longer one is refused, never padded or cut.
+ */
+function jwkPoint(jwk: Record<string, unknown>): Uint8Array {
+  if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string')
+    throw new WebPushError('ERR_WP_VAPID_KEY', 'the JWK must have both "x" and "y", as strings')
+  const x = base64urlDecode(jwk.x, 'the JWK "x"')
+  const y = base64urlDecode(jwk.y, 'the JWK "y"')
+  if (x.length !== 32 || y.length !== 32)
+    throw new WebPushError(
+      'ERR_WP_VAPID_KEY',
+      `the JWK "x" and "y" must be 32 bytes each, got ${x.length} and ${y.length}`,
+    )
+  const point = new Uint8Array(65)
+  point[0] = 4
+  point.set(x, 1)
+  point.set(y, 33)
+  return point
 }
 
 function fromPem(text: string): VapidKey {
@@ -301,9 +311,14 @@ export async function generateVapidKeys(): Promise<{ publicKey: string; privateK
 
 /**
  * Reads a public key for verification: bytes or base64url of the 65-byte point, a SubjectPublicKeyInfo
- * PEM, or any private-key input (its public half).
+ * PEM or DER, a public JWK, or any private-key input (its public half).
+ * @throws WebPushError `ERR_WP_VAPID_KEY` for anything that is not a P-256 public key
  */
 export function importPublicKey(input: unknown): Uint8Array {
+  return asKeyError(() => readPublicKey(input))
+}
+
+function readPublicKey(input: unknown): Uint8Array {
   if (input instanceof VapidKey) return input.publicKey
   checkInputSize(input)
   if (typeof input === 'string' && input.includes('-----BEGIN')) {
@@ -323,13 +338,9 @@ export function importPublicKey(input: unknown): Uint8Array {
   if (typeof input === 'object' && input !== null && 'kty' in input) {
     const jwk = input as Record<string, unknown>
     if (typeof jwk.d === 'string') return fromJwk(jwk).publicKey
-    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string')
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256')
       throw new WebPushError('ERR_WP_VAPID_KEY', 'the public JWK must be an EC P-256 key with "x" and "y"')
-    const out = new Uint8Array(65)
-    out[0] = 4
-    out.set(base64urlDecode(jwk.x, 'x'), 1)
-    out.set(base64urlDecode(jwk.y, 'y'), 33)
-    return toPublicKey(out, 'the public key')
+    return toPublicKey(jwkPoint(jwk), 'the public key')
   }
   return toPublicKey(input, 'the public key')
 }

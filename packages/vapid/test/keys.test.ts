@@ -14,9 +14,18 @@ import {
   signVapidToken,
   VapidKey,
   type VapidKeyInput,
+  verifyVapidToken,
 } from '../src/index.js'
 import { readPemBlocks, writePkcs8, writeSec1 } from '../src/internal/der.js'
 import { AUDIENCE, expectCode, openssl, SUBJECT, tempDir } from './helpers.js'
+
+/** A base64url value cut to `length` bytes, or grown to it with junk bytes after the real ones. */
+const resized = (value: string, length: number): string => {
+  const bytes = Buffer.from(value, 'base64url')
+  return Buffer.concat([bytes, Buffer.alloc(Math.max(0, length - bytes.length), 0x5a)])
+    .subarray(0, length)
+    .toString('base64url')
+}
 
 /** P-256 order n (FIPS 186-4 D.1.2.3). */
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
@@ -327,6 +336,18 @@ describe('bad keys: each refused with ERR_WP_VAPID_KEY before anything is signed
   add('JWK with d not base64url', () => ({ kty: 'EC', crv: 'P-256', d: '!!!!' }))
   add('JWK with d of 0', () => ({ kty: 'EC', crv: 'P-256', d: base64urlEncode(new Uint8Array(32)) }))
   add('JWK with x but no y', () => ({ ...a.privateKey.export({ format: 'jwk' }), y: undefined }))
+  // RFC 7518 §6.2.1.2-§6.2.2.1: x, y and d are exactly 32 bytes for P-256, never padded or cut.
+  for (const [field, length] of [
+    ['x', 33],
+    ['x', 31],
+    ['y', 33],
+    ['y', 31],
+    ['d', 33],
+  ] as const)
+    add(`JWK with ${field} of ${length} bytes`, () => {
+      const jwk = a.privateKey.export({ format: 'jwk' }) as Record<string, string>
+      return { ...jwk, [field]: resized(jwk[field] as string, length) }
+    })
   // truncated and malformed DER
   add('truncated PKCS #8 DER', () => der(a.privateKey, 'pkcs8').subarray(0, 60))
   add('truncated SEC 1 DER', () => der(a.privateKey, 'sec1').subarray(0, 100))
@@ -523,5 +544,44 @@ describe('hostile key inputs: bounded size, linear scanning', () => {
     writeFileSync(join(dir, 'big.pem'), pem + '\n'.repeat(4 * 1024 * 1024))
     const fileError = await expectCode(() => readVapidKeyFile(join(dir, 'big.pem')), 'ERR_WP_VAPID_KEY')
     expect(fileError.message).toContain(String(LIMIT))
+  })
+})
+
+describe('importPublicKey: bad public keys, each refused with ERR_WP_VAPID_KEY and never verifying a token', () => {
+  const a = nodeKey()
+  const jwk = a.publicKey.export({ format: 'jwk' }) as Record<string, string>
+  const offCurve = Uint8Array.from(a.point)
+  offCurve[64] = (offCurve[64] as number) ^ 1
+  const table: [string, unknown][] = [
+    // RFC 7518 §6.2.1.2-§6.2.1.3: a coordinate is exactly 32 bytes for P-256.
+    ['public JWK with a junk byte after x (33 bytes)', { ...jwk, x: resized(jwk.x as string, 33) }],
+    ['public JWK with a junk byte after y (33 bytes)', { ...jwk, y: resized(jwk.y as string, 33) }],
+    ['public JWK with x of 31 bytes', { ...jwk, x: resized(jwk.x as string, 31) }],
+    ['public JWK with y of 31 bytes', { ...jwk, y: resized(jwk.y as string, 31) }],
+    ['public JWK with x of 64 bytes', { ...jwk, x: resized(jwk.x as string, 64) }],
+    ['public JWK with an empty x', { ...jwk, x: '' }],
+    ['public JWK without y', { ...jwk, y: undefined }],
+    ['public JWK with x not base64url', { ...jwk, x: `${jwk.x}+` }],
+    ['public JWK on P-384', { ...jwk, crv: 'P-384' }],
+    ['public JWK of kty RSA', { ...jwk, kty: 'RSA' }],
+    ['public JWK off the curve', { ...jwk, y: Buffer.from(offCurve.subarray(33)).toString('base64url') }],
+    ['a 64-byte point', a.point.subarray(1)],
+    ['a point off the curve', offCurve],
+    ['base64url of a point off the curve', base64urlEncode(offCurve)],
+    ['text that is not base64url', 'not a key!'],
+    ['a number', 42],
+    ['null', null],
+  ]
+
+  it.each(table)('%s', async (_name, input) => {
+    await expectCode(() => importPublicKey(input), 'ERR_WP_VAPID_KEY')
+  })
+
+  it('a key one of those came from verifies its own token, so the refusals are for the key alone', async () => {
+    const key = await importVapidKey(a.d)
+    const token = await signVapidToken({ key, audience: AUDIENCE, subject: SUBJECT })
+    expect(importPublicKey(jwk)).toEqual(a.point)
+    expect((await verifyVapidToken(token, importPublicKey(jwk) as never)).aud).toBe(AUDIENCE)
+    for (const [, input] of table) await expectCode(() => verifyVapidToken(token, input as never), 'ERR_WP_VAPID_KEY')
   })
 })
