@@ -47,7 +47,7 @@ function build(encoding: ContentEncoding, token: string, key: VapidKey): Record<
  * every call: for many messages use {@link VapidSigner}.
  */
 export async function vapidHeaders(options: VapidHeadersOptions): Promise<Record<string, string>> {
-  if (typeof options !== 'object' || options === null)
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'vapidHeaders needs { key, endpoint, subject }')
   const encoding = toEncoding(options.encoding)
   const aud = audienceOf(options.endpoint)

@@ -103,14 +103,14 @@ export class VapidKey {
 
   /** DER bytes: PKCS #8 (default) or SEC 1. */
   toDER(format: 'pkcs8' | 'sec1' = 'pkcs8'): Uint8Array<ArrayBuffer> {
-    return format === 'sec1'
+    return toKeyFormat(format) === 'sec1'
       ? writeSec1(this.#privateKey, this.publicKey)
       : writePkcs8(this.#privateKey, this.publicKey)
   }
 
   /** PEM: PKCS #8 `PRIVATE KEY` (default, what py_vapid writes) or SEC 1 `EC PRIVATE KEY` (what `openssl ecparam` writes). */
   toPEM(format: 'pkcs8' | 'sec1' = 'pkcs8'): string {
-    return toPem(format === 'sec1' ? 'EC PRIVATE KEY' : 'PRIVATE KEY', this.toDER(format))
+    return toPem(toKeyFormat(format) === 'sec1' ? 'EC PRIVATE KEY' : 'PRIVATE KEY', this.toDER(format))
   }
 
   /** The public key as a SubjectPublicKeyInfo PEM (`PUBLIC KEY`), for `public_key.pem`. */
@@ -153,6 +153,15 @@ Object.defineProperty(VapidKey.prototype, inspect, {
     return `VapidKey { applicationServerKey: '${this.applicationServerKey}' }`
   },
 })
+
+/** Checks an export format: anything but 'pkcs8' or 'sec1' is refused, never taken as the default. */
+function toKeyFormat(format: unknown): 'pkcs8' | 'sec1' {
+  if (format === 'pkcs8' || format === 'sec1') return format
+  throw new WebPushError(
+    'ERR_WP_INVALID_ARGUMENT',
+    `format must be 'pkcs8' or 'sec1', got ${typeof format === 'string' ? `'${format.slice(0, 32)}'` : typeof format}`,
+  )
+}
 
 /** Public-only input where a private key is needed. */
 function publicOnly(what: string): WebPushError {

@@ -1,5 +1,13 @@
 /** VAPID tokens (RFC 8292 §2): ES256 JWTs with `aud`, `exp` and `sub`, signed and verified. */
-import { base64urlDecode, base64urlEncode, getBackend, utf8Decode, utf8Encode, WebPushError } from '@wp/ece/utils'
+import {
+  base64urlDecode,
+  base64urlEncode,
+  describe,
+  getBackend,
+  utf8Decode,
+  utf8Encode,
+  WebPushError,
+} from '@wp/ece/utils'
 import { asKeyError, importPublicKey, importVapidKey, type VapidKey, type VapidKeyInput } from './keys.js'
 
 /** RFC 8292 §2 and the push services: a token may be valid for at most 24 hours. */
@@ -115,7 +123,7 @@ export async function signClaims(key: VapidKey, claims: { aud: string; exp: numb
  * @throws WebPushError `ERR_WP_VAPID_CLAIMS`, `ERR_WP_VAPID_KEY`
  */
 export async function signVapidToken(options: SignVapidTokenOptions): Promise<string> {
-  if (typeof options !== 'object' || options === null)
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'signVapidToken needs { key, audience, subject }')
   const now = nowSeconds()
   const aud = checkAudience(options.audience)
@@ -130,7 +138,7 @@ export async function signVapidToken(options: SignVapidTokenOptions): Promise<st
 export interface VerifyVapidTokenOptions {
   /** The origin `aud` must equal. */
   audience?: string
-  /** The time to check `exp` against, in seconds since the epoch (default: now). */
+  /** The time to check `exp` against: a finite number of seconds since the epoch (default: now). */
   now?: number
 }
 
@@ -139,17 +147,43 @@ function tokenError(message: string): WebPushError {
 }
 
 /**
+ * Reads the options of {@link verifyVapidToken}: none (`undefined` or `null`), or an object whose
+ * `now` is a finite number and `audience` a string. A `now` of NaN or a string would make every
+ * comparison with `exp` false, and an expired token would pass.
+ */
+function verifyOptions(options: unknown): { audience: string | undefined; now: number } {
+  if (options === undefined || options === null) return { audience: undefined, now: nowSeconds() }
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new WebPushError(
+      'ERR_WP_INVALID_ARGUMENT',
+      `the options of verifyVapidToken must be an object, got ${describe(options)}`,
+    )
+  const { audience, now } = options as { audience?: unknown; now?: unknown }
+  if (now !== undefined && (typeof now !== 'number' || !Number.isFinite(now)))
+    throw new WebPushError(
+      'ERR_WP_INVALID_ARGUMENT',
+      `now must be a finite number of seconds since the epoch, got ${typeof now === 'number' ? now : describe(now)}`,
+    )
+  if (audience !== undefined && typeof audience !== 'string')
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `audience must be an origin string, got ${describe(audience)}`)
+  return { audience, now: now ?? nowSeconds() }
+}
+
+/**
  * Verifies a VAPID token: the ES256 signature with `publicKey`, `exp` (not past, at most 24 hours
  * ahead, with 60 s of clock skew allowed) and, when given, `aud`.
  * @param publicKey the 65-byte point (bytes or base64url, the `k=` of the header), a public-key PEM, or a VapidKey
+ * @param options `audience` and `now` (a finite number of seconds); `undefined` or `null` for neither
  * @returns the claims
- * @throws WebPushError `ERR_WP_VAPID_TOKEN` for a malformed token, a bad signature, expiry or a wrong audience
+ * @throws WebPushError `ERR_WP_VAPID_TOKEN` for a malformed token, a bad signature, expiry or a wrong audience;
+ *   `ERR_WP_VAPID_KEY` for a public key it cannot read; `ERR_WP_INVALID_ARGUMENT` for options it cannot use
  */
 export async function verifyVapidToken(
   token: string,
   publicKey: Uint8Array | string | VapidKey,
-  options: VerifyVapidTokenOptions = {},
+  options?: VerifyVapidTokenOptions | null,
 ): Promise<VapidClaims> {
+  const { audience, now } = verifyOptions(options)
   if (typeof token !== 'string') throw tokenError('the token must be a string')
   // RFC 7515 §2: JWS segments are base64url without padding.
   if (token.includes('=')) throw tokenError('the token has base64 padding, which JWS forbids')
@@ -174,14 +208,13 @@ export async function verifyVapidToken(
   const point = asKeyError(() => importPublicKey(publicKey))
   const valid = await getBackend().verify(point, utf8Encode(`${headerText}.${payloadText}`), signature)
   if (!valid) throw tokenError('the token signature does not verify with this public key')
-  const now = options.now ?? nowSeconds()
   if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw tokenError('the token has no numeric exp')
   if (claims.exp < now - CLOCK_SKEW_SECONDS) throw tokenError('the token has expired')
   if (claims.exp > now + MAX_TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS)
     throw tokenError('the token expires more than 24 hours ahead')
   // RFC 8292 §2: the token must carry the audience.
   if (typeof claims.aud !== 'string') throw tokenError('the token has no aud claim')
-  if (options.audience !== undefined && claims.aud !== options.audience)
-    throw tokenError(`the token is for another audience than ${options.audience}`)
+  if (audience !== undefined && claims.aud !== audience)
+    throw tokenError(`the token is for another audience than ${audience}`)
   return claims
 }

@@ -232,6 +232,15 @@ describe('export round trips', () => {
     expect(key.publicKeyPEM()).toBe(k.publicKey.export({ type: 'spki', format: 'pem' }))
   })
 
+  it('refuses an export format other than pkcs8 and sec1 instead of writing PKCS #8 for it', async () => {
+    const key = await importVapidKey(nodeKey().d)
+    for (const format of ['der', 'SEC1', 'spki', '', null, 1]) {
+      await expectCode(() => key.toPEM(format as never), 'ERR_WP_INVALID_ARGUMENT')
+      await expectCode(() => key.toDER(format as never), 'ERR_WP_INVALID_ARGUMENT')
+    }
+    expect(key.toPEM(undefined)).toBe(key.toPEM('pkcs8'))
+  })
+
   it('toRaw returns a copy', async () => {
     const key = await importVapidKey(nodeKey().d)
     const raw = key.toRaw()

@@ -185,8 +185,10 @@ describe('bad claims: each refused with ERR_WP_VAPID_CLAIMS before anything is s
   })
 
   it('refuses options that are not an object', async () => {
-    await expectCode(() => signVapidToken(undefined as never), 'ERR_WP_INVALID_ARGUMENT')
-    await expectCode(() => signVapidToken('x' as never), 'ERR_WP_INVALID_ARGUMENT')
+    for (const options of [undefined, null, 'x', 42, [], [key, AUDIENCE, SUBJECT]]) {
+      await expectCode(() => signVapidToken(options as never), 'ERR_WP_INVALID_ARGUMENT')
+      await expectCode(() => vapidHeaders(options as never), 'ERR_WP_INVALID_ARGUMENT')
+    }
   })
 })
 
@@ -233,6 +235,47 @@ describe('verifyVapidToken', () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + 3600_000)
     await expectCode(() => verifyVapidToken(token, key.publicKey), 'ERR_WP_VAPID_TOKEN')
+  })
+
+  it('refuses options it cannot use with ERR_WP_INVALID_ARGUMENT, never checking exp against them', async () => {
+    // An expired token: with `now` NaN or a string every comparison with exp came out false, so it passed.
+    const exp = now() - 3600
+    const expired = await forge({ typ: 'JWT', alg: 'ES256' }, { aud: AUDIENCE, exp, sub: SUBJECT })
+    await verifyVapidToken(expired, key.publicKey, { now: exp })
+    await expectCode(() => verifyVapidToken(expired, key.publicKey), 'ERR_WP_VAPID_TOKEN')
+    const badNow: unknown[] = [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      String(exp),
+      'abc',
+      '',
+      null,
+      true,
+      {},
+      [exp],
+      new Date(exp * 1000),
+      BigInt(exp),
+    ]
+    for (const value of badNow) {
+      const error = await expectCode(
+        () => verifyVapidToken(expired, key.publicKey, { now: value } as never),
+        'ERR_WP_INVALID_ARGUMENT',
+      )
+      expect(error.message).toContain('now')
+    }
+    for (const audience of [42, null, {}, new URL(AUDIENCE)])
+      await expectCode(() => verifyVapidToken(expired, key.publicKey, { audience } as never), 'ERR_WP_INVALID_ARGUMENT')
+    for (const options of ['now', 42, true, [], [exp]])
+      await expectCode(() => verifyVapidToken(expired, key.publicKey, options as never), 'ERR_WP_INVALID_ARGUMENT')
+  })
+
+  it('takes null or undefined options as none', async () => {
+    const token = await signVapidToken({ key, audience: AUDIENCE, subject: SUBJECT })
+    for (const options of [null, undefined, {}, { now: undefined, audience: undefined }])
+      expect((await verifyVapidToken(token, key.publicKey, options as never)).aud).toBe(AUDIENCE)
+    const expired = await forge({ typ: 'JWT', alg: 'ES256' }, { aud: AUDIENCE, exp: now() - 3600, sub: SUBJECT })
+    await expectCode(() => verifyVapidToken(expired, key.publicKey, null as never), 'ERR_WP_VAPID_TOKEN')
   })
 
   it('refuses tampered and malformed tokens', async () => {
