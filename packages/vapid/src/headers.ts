@@ -1,6 +1,6 @@
 /** VAPID request headers for both content encodings, and a signer that reuses tokens. */
 import { type ContentEncoding, WebPushError } from '@wp/ece'
-import { toEndpointUrl } from '@wp/ece/utils'
+import { toEndpointUrl, toInteger } from '@wp/ece/utils'
 import { importVapidKey, type VapidKey, type VapidKeyInput } from './keys.js'
 import {
   checkAudience,
@@ -63,9 +63,9 @@ export async function vapidHeaders(options: VapidHeadersOptions): Promise<Record
 export interface VapidSignerOptions {
   key: VapidKey | VapidKeyInput
   subject: string
-  /** How long each token is valid, in seconds: from 60 to 86400, default 43200 (12 h). */
+  /** How long each token is valid, in seconds: an integer from 60 to 86400, default 43200 (12 h). */
   tokenLifetimeSeconds?: number
-  /** How many audiences to keep tokens for (default 1000; the oldest is dropped past that). */
+  /** How many audiences to keep tokens for: a positive safe integer, default 1000; the oldest is dropped past that. */
   maxAudiences?: number
 }
 
@@ -87,14 +87,19 @@ export class VapidSigner {
   readonly #maxAudiences: number
 
   constructor(options: VapidSignerOptions) {
-    if (typeof options !== 'object' || options === null)
+    if (typeof options !== 'object' || options === null || Array.isArray(options))
       throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'VapidSigner needs { key, subject }')
     this.subject = checkSubject(options.subject)
-    const lifetime = options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS
-    if (!Number.isInteger(lifetime) || lifetime < 60 || lifetime > MAX_TOKEN_LIFETIME_SECONDS)
-      throw new WebPushError('ERR_WP_VAPID_CLAIMS', 'tokenLifetimeSeconds must be an integer from 60 to 86400')
-    this.tokenLifetimeSeconds = lifetime
-    this.#maxAudiences = options.maxAudiences ?? 1000
+    // Every number is checked for type and range: NaN, Infinity or a string would compare false
+    // everywhere (a maxAudiences of NaN never evicted anything). `=== undefined`, not `??`: null is a
+    // wrong value, not a request for the default.
+    const lifetime = options.tokenLifetimeSeconds
+    this.tokenLifetimeSeconds =
+      lifetime === undefined
+        ? DEFAULT_TOKEN_LIFETIME_SECONDS
+        : toInteger(lifetime, 'tokenLifetimeSeconds', 60, MAX_TOKEN_LIFETIME_SECONDS, 'ERR_WP_VAPID_CLAIMS')
+    const max = options.maxAudiences
+    this.#maxAudiences = max === undefined ? 1000 : toInteger(max, 'maxAudiences', 1, Number.MAX_SAFE_INTEGER)
     if (options.key === undefined || options.key === null)
       throw new WebPushError('ERR_WP_VAPID_KEY', 'VapidSigner needs a key')
     this.#keyInput = options.key

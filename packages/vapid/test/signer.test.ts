@@ -176,6 +176,15 @@ describe('VapidSigner', () => {
     expect(await s.token(AUDIENCE)).not.toBe(first)
   })
 
+  it('keeps at most maxAudiences tokens, down to one', async () => {
+    const s = signer({ maxAudiences: 1 })
+    const sign = vi.spyOn(key, 'sign')
+    for (let round = 0; round < 3; round++)
+      for (const audience of ['https://a.example', 'https://b.example']) await s.token(audience)
+    // Each token evicts the other: a new signature every time.
+    expect(sign).toHaveBeenCalledTimes(6)
+  })
+
   it('keeps at most maxAudiences tokens', async () => {
     const s = signer({ maxAudiences: 2 })
     const sign = vi.spyOn(key, 'sign')
@@ -198,8 +207,44 @@ describe('VapidSigner', () => {
   it('refuses bad options with their codes', async () => {
     await expectCode(() => new VapidSigner({ key, subject: 'mailto:ops@localhost' }), 'ERR_WP_VAPID_CLAIMS')
     await expectCode(() => new VapidSigner({ key, subject: 'ops@example.com' }), 'ERR_WP_VAPID_CLAIMS')
-    for (const tokenLifetimeSeconds of [0, 59, 86_401, 3600.5, Number.NaN])
-      await expectCode(() => new VapidSigner({ key, subject: SUBJECT, tokenLifetimeSeconds }), 'ERR_WP_VAPID_CLAIMS')
+    for (const tokenLifetimeSeconds of [
+      0,
+      59,
+      86_401,
+      3600.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      2 ** 53,
+      '3600',
+      null,
+      {},
+    ])
+      await expectCode(
+        () => new VapidSigner({ key, subject: SUBJECT, tokenLifetimeSeconds } as never),
+        'ERR_WP_VAPID_CLAIMS',
+      )
+    // With NaN (or Infinity, or null taken as the default) the cache was never trimmed.
+    for (const maxAudiences of [
+      Number.NaN,
+      0,
+      -1,
+      1.5,
+      Number.POSITIVE_INFINITY,
+      Number.MAX_SAFE_INTEGER + 1,
+      '10',
+      null,
+      true,
+      10n,
+    ])
+      await expectCode(
+        () => new VapidSigner({ key, subject: SUBJECT, maxAudiences } as never),
+        'ERR_WP_INVALID_ARGUMENT',
+      )
+    expect(new VapidSigner({ key, subject: SUBJECT, maxAudiences: Number.MAX_SAFE_INTEGER })).toBeInstanceOf(
+      VapidSigner,
+    )
+    for (const options of [null, [], 'key', 42])
+      await expectCode(() => new VapidSigner(options as never), 'ERR_WP_INVALID_ARGUMENT')
     await expectCode(() => new VapidSigner({ subject: SUBJECT } as never), 'ERR_WP_VAPID_KEY')
     await expectCode(() => new VapidSigner(undefined as never), 'ERR_WP_INVALID_ARGUMENT')
     const bad = new VapidSigner({ key: 'not a key', subject: SUBJECT })
