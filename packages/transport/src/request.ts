@@ -17,6 +17,12 @@ export interface CheckedRequest {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/**
+ * A host name as the WHATWG URL parser leaves it (lowercase, IDNs as punycode): letters, digits,
+ * `-`, `_` and dots. The parser also lets through `{`, `,`, `*`, `$` and more, which no DNS name holds
+ * and which tools that take the endpoint (curl globbing) read as syntax.
+ */
+const HOST_NAME = /^[a-z0-9._-]+$/
 /** RFC 9110 §5.5: a field value is visible ASCII, space, tab and obs-text (0x80-0xFF) only. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
 /**
@@ -44,10 +50,13 @@ export function checkRequest(request: PushRequest, allowPrivateNetwork: boolean)
   const url = toEndpointUrl(endpoint)
   if (url.username !== '' || url.password !== '')
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'endpoint must not carry credentials')
+  const host = url.hostname
+  const literal = ipKind(host) !== undefined
+  if (!literal && !HOST_NAME.test(host))
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'endpoint host must be a DNS name or an IP address')
   if (!allowPrivateNetwork) {
     if (url.protocol === 'http:') throw forbiddenError(endpoint, 'only https: endpoints are allowed')
-    const host = url.hostname
-    if (ipKind(host) !== undefined ? isPrivateAddress(host) : isPrivateHostName(host))
+    if (literal ? isPrivateAddress(host) : isPrivateHostName(host))
       throw forbiddenError(endpoint, 'the host is a loopback, private or link-local address')
   }
   if (headers !== undefined && (typeof headers !== 'object' || headers === null))
