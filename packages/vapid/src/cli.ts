@@ -10,9 +10,10 @@
  * py_vapid's spellings work too: --gen, --sign CLAIMS, --applicationServerKey, -k/--private-key, --json.
  * Errors go to stderr and the exit status is non-zero on any failure (1; 2 for a usage error).
  */
+import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { WebPushError } from '@wp/ece'
 import { audienceOf, vapidHeaders } from './headers.js'
@@ -44,12 +45,52 @@ py_vapid spellings: --gen, --sign CLAIMS_FILE, --applicationServerKey, -k/--priv
 
 class UsageError extends Error {}
 
+/** Whether anything is at `path`: a file, a folder, or a symbolic link (even one that leads nowhere). */
 async function exists(path: string): Promise<boolean> {
   try {
-    await access(path, constants.F_OK)
+    await lstat(path)
     return true
   } catch {
     return false
+  }
+}
+
+/**
+ * open(2) flags of a new file: created here (never an existing one, O_EXCL), and never through a
+ * symbolic link (O_EXCL refuses a link at the path; O_NOFOLLOW says so again).
+ */
+const NEW_FILE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0)
+
+/**
+ * Writes `data` to a file that has `mode` from the moment it exists, so a private key is never in a
+ * file others can read. Without `replace`, `path` must be free. With it, the data goes to a new file
+ * beside `path`, which is then renamed over it: rename(2) replaces the name (a symbolic link is
+ * replaced, never followed), and the old file, with its old permissions and any other names it has,
+ * never holds the new data.
+ */
+async function writeNewFile(path: string, data: string, mode: number, replace: boolean): Promise<void> {
+  const target = replace ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`) : path
+  let file: Awaited<ReturnType<typeof open>>
+  try {
+    file = await open(target, NEW_FILE, mode)
+  } catch (cause) {
+    if ((cause as { code?: string }).code === 'EEXIST' && !replace)
+      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${path} exists; pass --force to overwrite it`)
+    throw cause
+  }
+  try {
+    try {
+      // The umask can only have taken bits away; set exactly `mode` before any data is written.
+      await file.chmod(mode)
+      await file.writeFile(data)
+      await file.sync()
+    } finally {
+      await file.close()
+    }
+    if (replace) await rename(target, path)
+  } catch (error) {
+    await unlink(target).catch(() => {})
+    throw error
   }
 }
 
@@ -122,12 +163,12 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         const pair = await generateVapidKeys()
         const key = await importVapidKey(pair.privateKey)
         await mkdir(dir, { recursive: true })
-        // `mode` applies only when a file is created: chmod, so that --force does not keep an old file's
-        // wider permissions. Without --force, 'wx' also refuses a file that appeared since the check above.
-        const flag = values.force ? 'w' : 'wx'
-        await writeFile(privatePath, key.toPEM(), { mode: 0o600, flag })
-        await chmod(privatePath, 0o600)
-        await writeFile(publicPath, key.publicKeyPEM(), { mode: 0o644, flag })
+        // Each file is new and has its mode from its creation; with --force it replaces the old name,
+        // never writing into the old file or through a link. Without --force, a file that appeared
+        // since the check above is refused.
+        const replace = values.force === true
+        await writeNewFile(privatePath, key.toPEM(), 0o600, replace)
+        await writeNewFile(publicPath, key.publicKeyPEM(), 0o644, replace)
         err(`wrote ${privatePath} and ${publicPath}`)
         if (values.json)
           out(

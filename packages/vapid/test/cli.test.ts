@@ -1,6 +1,18 @@
 /** The `vapid` CLI, run as the real built binary (node dist/cli.js) in a fresh folder per test. */
 import { execFile } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, type ExpectStatic, it } from 'vitest'
@@ -123,6 +135,66 @@ describe.concurrent('vapid CLI', () => {
     expect(files()).not.toEqual(before)
     expect((await readVapidKeyFile(join(dir, 'private_key.pem'))).applicationServerKey).toBe(forced.stdout.trim())
     expect(mode(join(dir, 'private_key.pem'))).toBe(0o600)
+  })
+
+  it('generate never writes through a symlink at either key path, with or without --force', async ({ expect }) => {
+    const dir = fresh()
+    const outside = fresh()
+    writeFileSync(join(outside, 'victim.txt'), 'keep me', { mode: 0o644 })
+    chmodSync(join(outside, 'victim.txt'), 0o644)
+    symlinkSync(join(outside, 'victim.txt'), join(dir, 'private_key.pem'))
+    symlinkSync(join(outside, 'nothing-here.pem'), join(dir, 'public_key.pem')) // dangling
+    const untouched = async (): Promise<void> => {
+      expect(readFileSync(join(outside, 'victim.txt'), 'utf8')).toBe('keep me')
+      expect((await stat(join(outside, 'victim.txt'))).mode & 0o777).toBe(0o644)
+      expect(readdirSync(outside)).toEqual(['victim.txt'])
+    }
+
+    // Without --force: both names are taken (a dangling link too), so nothing is written.
+    failed(expect, await vapid(dir, 'generate'), 1, 'ERR_WP_INVALID_ARGUMENT')
+    await untouched()
+    expect(lstatSync(join(dir, 'private_key.pem')).isSymbolicLink()).toBe(true)
+
+    // With --force: the links are replaced by regular files; their targets are never opened.
+    const forced = await vapid(dir, 'generate', '--force')
+    expect(forced.code, forced.stderr).toBe(0)
+    await untouched()
+    for (const [name, want] of [
+      ['private_key.pem', 0o600],
+      ['public_key.pem', 0o644],
+    ] as const) {
+      expect(lstatSync(join(dir, name)).isFile(), name).toBe(true)
+      expect((await stat(join(dir, name))).mode & 0o777, name).toBe(want)
+    }
+    expect((await readVapidKeyFile(join(dir, 'private_key.pem'))).applicationServerKey).toBe(forced.stdout.trim())
+    expect(readdirSync(dir).sort()).toEqual(['private_key.pem', 'public_key.pem'])
+  })
+
+  it('generate --force over a 0644 key file never puts the new key in that file: a fresh 0600 file replaces it', async ({
+    expect,
+  }) => {
+    const dir = fresh()
+    const first = await vapid(dir, 'generate')
+    expect(first.code, first.stderr).toBe(0)
+    const path = join(dir, 'private_key.pem')
+    chmodSync(path, 0o644)
+    // A second name for the old file: whatever is written into that file shows through it.
+    linkSync(path, join(dir, 'old-name.pem'))
+    const before = readFileSync(path, 'utf8')
+    const oldInode = (await stat(path)).ino
+
+    const forced = await vapid(dir, 'generate', '--force')
+    expect(forced.code, forced.stderr).toBe(0)
+    // The old 0644 file still holds the old key only: the new one was never written where others could read it.
+    expect(readFileSync(join(dir, 'old-name.pem'), 'utf8')).toBe(before)
+    expect((await stat(join(dir, 'old-name.pem'))).mode & 0o777).toBe(0o644)
+    const now = await stat(path)
+    expect(now.ino).not.toBe(oldInode)
+    expect(now.mode & 0o777).toBe(0o600)
+    expect(readFileSync(path, 'utf8')).not.toBe(before)
+    expect((await readVapidKeyFile(path)).applicationServerKey).toBe(forced.stdout.trim())
+    // No temporary file is left behind.
+    expect(readdirSync(dir).sort()).toEqual(['old-name.pem', 'private_key.pem', 'public_key.pem'])
   })
 
   it('generate refuses when only public_key.pem exists; --gen --out DIR --json writes there', async ({ expect }) => {
