@@ -200,11 +200,10 @@ export async function encryptWebPush(
 }
 
 /**
- * Decrypts a push message as the user agent does (RFC 8291 §3, or the `aesgcm` draft).
+ * Decrypts a push message as the user agent does (RFC 8291 §3, or the `aesgcm` draft). A push
+ * message is a single record (RFC 8291 §4): a body of more than one is refused before any crypto.
  * @param body the request body
  * @param keys the receiver's key pair and auth secret
- * A push message is a single record (RFC 8291 §4): a body of more than one is refused before any
- * crypto.
  * @throws WebPushError `ERR_WP_ECE_DECRYPT` for every failure of the ciphertext (one message for all),
  *   `ERR_WP_ECE_HEADER` for a malformed header (`Encryption`/`Crypto-Key` missing or unreadable for
  *   `aesgcm`; a key id that is not a 65-byte key for `aes128gcm`), `ERR_WP_ECE_RECORD_SIZE` (a record
