@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { isPrivateAddress, isPrivateHostName } from '../src/address.js'
 import { createFetchTransport } from '../src/index.node.js'
 import { guardedLookup, type Lookup, openSocket } from '../src/node/connect.js'
+import { checkRequest } from '../src/request.js'
 import { makeCert, rejection, startServer, type TestServer, transports } from './servers.js'
 
 /** Names in /etc/hosts that point at loopback but that no rule on names catches (`vm`, the host name...). */
@@ -247,4 +248,53 @@ describe('openSocket', () => {
       expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
     },
   )
+})
+
+/**
+ * Addresses in special-purpose blocks beyond loopback and RFC 1918, and forms that embed a private
+ * IPv4 address. Judged here without any I/O (the request check and the guarded resolver, with an
+ * injected lookup), so a regression can never send traffic to them.
+ */
+const specialPurpose = [
+  '192.88.99.1',
+  '192.0.0.9',
+  '198.18.0.1',
+  '240.0.0.1',
+  '::ffff:0:7f00:1',
+  '64:ff9b:1::808:808',
+  '64:ff9b::a9fe:a9fe',
+  '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+  '2001:2::1',
+  '2001:db8::1',
+  '2002:a9fe:a9fe::1',
+  '3fff::1',
+  '5f00::1',
+  '100:0:0:1::1',
+  'fec0::1',
+  '4000::1',
+]
+
+describe('special-purpose blocks, judged before any I/O', () => {
+  const bracket = (a: string) => (a.includes(':') ? `[${a}]` : a)
+
+  it.each(specialPurpose)('the request check refuses https://%s', (address) => {
+    expect(() => checkRequest({ endpoint: `https://${bracket(address)}/push`, headers: {} }, false)).toThrow(
+      expect.objectContaining({ code: 'ERR_WP_ENDPOINT_FORBIDDEN' }),
+    )
+    expect(checkRequest({ endpoint: `https://${bracket(address)}/push`, headers: {} }, true).url.hostname).toBe(
+      new URL(`https://${bracket(address)}/`).hostname,
+    )
+  })
+
+  it('the guarded resolver refuses a name that resolves only to them', async () => {
+    const lookup: Lookup = (_hostname, _options, callback) =>
+      callback(
+        null,
+        specialPurpose.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+      )
+    const error = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+      guardedLookup('https://push.example.test/x', false, lookup)('push.example.test', { all: true }, resolve),
+    )
+    expect(error?.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+  })
 })
