@@ -25,17 +25,36 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const HOST_NAME = /^[a-z0-9._-]+$/
 /** RFC 9110 §5.5: a field value is visible ASCII, space, tab and obs-text (0x80-0xFF) only. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+/** Anything but visible ASCII and space, for `printable`. */
+const UNPRINTABLE = /[^\x20-\x7e]/g
+
+/** `text` for an error message: all but visible ASCII as `\uXXXX` escapes, cut after 64 characters. */
+function printable(text: string): string {
+  const shown = text.slice(0, 64).replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return text.length > 64 ? `${shown}…` : shown
+}
+
+const CONNECTION = 'belongs to the connection, which the transport manages'
 /**
- * Connection-specific fields (RFC 9110 §7.6.1, RFC 9113 §8.2.2) and `Expect`: the transport owns the
- * connection and the framing, so the same request must not fail over HTTP/1.1 and pass over HTTP/2.
+ * Fields the transport writes itself, each with why, so that the same request never goes out
+ * differently, or fails, over HTTP/1.1 and HTTP/2:
+ * - connection-specific fields (RFC 9110 §7.6.1), which HTTP/2 forbids (RFC 9113 §8.2.2), `TE`
+ *   included, and `HTTP2-Settings`, which only an h2c upgrade carries (RFC 7540 §3.2.1);
+ * - `Expect`: the transport sends the body at once and never waits for 100 Continue;
+ * - `Host`: the endpoint's host (RFC 9110 §7.2), sent as `:authority` over HTTP/2 (RFC 9113
+ *   §8.3.1), where a `Host` field would be dropped or contradict it.
+ * Pseudo-header names (`:authority`, `:path`) are no tokens and are refused as such.
  */
-const CONNECTION_FIELDS = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
+const OWN_FIELDS: ReadonlyMap<string, string> = new Map([
+  ['connection', CONNECTION],
+  ['keep-alive', CONNECTION],
+  ['proxy-connection', CONNECTION],
+  ['transfer-encoding', CONNECTION],
+  ['upgrade', CONNECTION],
+  ['te', CONNECTION],
+  ['http2-settings', CONNECTION],
+  ['expect', 'is not supported: the transport sends the body at once'],
+  ['host', 'comes from the endpoint (it is :authority over HTTP/2)'],
 ])
 
 /**
@@ -64,11 +83,12 @@ export function checkRequest(request: PushRequest, allowPrivateNetwork: boolean)
   const out: Record<string, string> = {}
   const seen = new Set<string>()
   let contentLength: string | undefined
+  let contentLengthName = 'content-length'
   for (const name in headers) {
     const value = (headers as Record<string, unknown>)[name]
     if (value === undefined) continue
     if (!TOKEN.test(name))
-      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `header name "${name}" is not a valid token`)
+      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `header name "${printable(name)}" is not a valid token`)
     const text = typeof value === 'number' ? String(value) : value
     if (typeof text !== 'string' || !FIELD_VALUE.test(text))
       throw new WebPushError(
@@ -77,12 +97,12 @@ export function checkRequest(request: PushRequest, allowPrivateNetwork: boolean)
       )
     const lower = name.toLowerCase()
     if (seen.has(lower)) throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `header ${name} is given twice`)
-    if (CONNECTION_FIELDS.has(lower))
-      throw new WebPushError(
-        'ERR_WP_INVALID_ARGUMENT',
-        `header ${name} belongs to the connection, which the transport manages`,
-      )
-    if (lower === 'content-length') contentLength = text.trim()
+    const owned = OWN_FIELDS.get(lower)
+    if (owned !== undefined) throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `header ${name} ${owned}`)
+    if (lower === 'content-length') {
+      contentLengthName = name
+      contentLength = text.trim()
+    }
     seen.add(lower)
     out[name] = text
   }
@@ -91,7 +111,7 @@ export function checkRequest(request: PushRequest, allowPrivateNetwork: boolean)
   if (contentLength !== undefined && contentLength !== String(body?.length ?? 0))
     throw new WebPushError(
       'ERR_WP_INVALID_ARGUMENT',
-      `header content-length must be the body length ${body?.length ?? 0}, got ${contentLength}`,
+      `header ${contentLengthName} must be the body length ${body?.length ?? 0}, got ${printable(contentLength)}`,
     )
   return { endpoint, url, origin: url.origin, path: `${url.pathname}${url.search}`, headers: out, body }
 }

@@ -67,6 +67,43 @@ describe('bad requests', () => {
     })
   })
 
+  it.each([
+    ['Host', 'evil.example'],
+    ['HOST', 'evil.example'],
+    ['TE', 'trailers'],
+    ['Transfer-Encoding', 'chunked'],
+    ['Connection', 'close'],
+    ['Keep-Alive', 'timeout=5'],
+    ['Proxy-Connection', 'keep-alive'],
+    ['Upgrade', 'h2c'],
+    ['HTTP2-Settings', 'AAMAAABk'],
+    ['Expect', '100-continue'],
+    ['Content-Length', '7'],
+    [':authority', 'evil.example'],
+  ])('names the header %s in the refusal', async (name, value) => {
+    const transport = createTransport({ allowPrivateNetwork: true, retry: false })
+    open.push(transport)
+    const error = await rejection(transport.send({ endpoint: http.url(), headers: { TTL: '60', [name]: value } }))
+    expect(error.code).toBe('ERR_WP_INVALID_ARGUMENT')
+    expect(error.message).toContain(name)
+    expect(error.message).not.toContain(value === '7' ? 'never' : value)
+    expect(http.connections).toBe(0)
+  })
+
+  it.each([
+    ['X\r\nHost', '60', 'X\\u000d\\u000aHost'],
+    ['TT\u0000L', '60', 'TT\\u0000L'],
+    ['A\u009b2J\u202eB', '60', 'A\\u009b2J\\u202eB'],
+    ['Content-Length', '\u009b2J', '\\u009b2J'],
+  ])('keeps the controls of %j out of the refusal', async (name, value, shown) => {
+    const transport = createTransport({ allowPrivateNetwork: true, retry: false })
+    open.push(transport)
+    const error = await rejection(transport.send({ endpoint: http.url(), headers: { [name]: value } }))
+    expect(error.code).toBe('ERR_WP_INVALID_ARGUMENT')
+    expect(error.message).toContain(shown)
+    expect(error.message).toMatch(/^[\x20-\x7e…]+$/)
+  })
+
   it('refuses bad options when the transport is made', () => {
     const bad = [
       { timeoutMs: 0 },
