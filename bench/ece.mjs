@@ -27,9 +27,7 @@
 //   node bench/ece.mjs [--time ms] [--rounds n] [--warmup ms] [--patience ms] [--only encrypt|decrypt]
 // Prints a table and writes bench/results/ece.json (every slice included).
 import { createCipheriv, createECDH, createHmac, randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
-import { dirname, join } from 'node:path'
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setFlagsFromString } from 'node:v8'
@@ -44,8 +42,9 @@ import {
 } from '@wp/ece'
 import ece from 'http_ece'
 import webpush from 'web-push'
+import { machine, median, positiveInteger, quantile, save, table, timed } from './lib/measure.mjs'
+import { quietGate } from './lib/quiet.mjs'
 
-const here = dirname(fileURLToPath(import.meta.url))
 // A full collection before every slice, outside the timed window, so no slice pays for the garbage
 // of the candidate before it (the pure-JS and WebCrypto paths leave a lot).
 setFlagsFromString('--expose-gc')
@@ -59,22 +58,15 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
   },
 })
-const TIME = positive(args.time, '--time')
+const TIME = positiveInteger(args.time, '--time')
 const QUIET = 0.15 // cores used by other processes before a round may start
 const NOISY = 0.25 // cores used by other processes during a slice that make it run again
 const RETRIES = 5 // runs of a slice while other processes are busy
-const PATIENCE = positive(args.patience, '--patience') // ms of waiting for quiet, in all, before measuring regardless
-let waited = 0
-const ROUNDS = positive(args.rounds, '--rounds')
-const WARMUP = positive(args.warmup, '--warmup')
+const PATIENCE = positiveInteger(args.patience, '--patience') // ms of waiting for quiet, in all, before measuring regardless
+const ROUNDS = positiveInteger(args.rounds, '--rounds')
+const WARMUP = positiveInteger(args.warmup, '--warmup')
 const PAYLOAD_SIZE = 3072
 const BACKENDS = ['node', 'webcrypto', 'noble']
-
-function positive(text, name) {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${text}`)
-  return n
-}
 
 // --- The subscription (as a browser gives it: base64url strings) and the payload -------------------
 
@@ -221,66 +213,7 @@ const decryptCandidates = [
 
 // --- Measuring --------------------------------------------------------------------------------------
 
-/** Runs `run` back to back, each call awaited, for `ms` milliseconds. */
-async function timed(run, ms) {
-  let count = 0
-  let last
-  const cpu0 = process.cpuUsage()
-  const start = performance.now()
-  const end = start + ms
-  let now
-  do {
-    last = await run()
-    count++
-  } while ((now = performance.now()) < end)
-  const cpu = process.cpuUsage(cpu0)
-  const elapsed = now - start
-  return { count, elapsed, rate: (count * 1000) / elapsed, cpu: (cpu.user + cpu.system) / 1000 / elapsed, last }
-}
-
-/** CPU seconds used by the whole machine and by this process, from /proc/stat (Linux); null elsewhere. */
-function cpuSnapshot() {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number)
-    // user nice system idle iowait irq softirq steal, in USER_HZ (100 on Linux)
-    const busy = (fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + (fields[7] ?? 0)) / 100
-    const own = process.cpuUsage()
-    return { busy, own: (own.user + own.system) / 1e6, at: performance.now() / 1000 }
-  } catch {
-    return null
-  }
-}
-
-/** Cores used by other processes between two snapshots (null where unknown). */
-function othersLoad(a, b) {
-  if (a === null || b === null) return null
-  return Math.max(0, b.busy - a.busy - (b.own - a.own)) / (b.at - a.at)
-}
-
-/** Waits until other processes use less than QUIET of a core, within the PATIENCE of the whole run. */
-async function waitForQuiet() {
-  for (;;) {
-    if (waited > PATIENCE) return false
-    const a = cpuSnapshot()
-    await new Promise((resolve) => setTimeout(resolve, 250))
-    const load = othersLoad(a, cpuSnapshot())
-    if (load === null || load < QUIET) return true
-    waited += 250
-    if (waited > PATIENCE)
-      console.log(`  the machine stays busy (others use ${load.toFixed(2)} cores): measuring regardless from now on`)
-  }
-}
-
-function median(values) {
-  return quantile(values, 0.5)
-}
-
-function quantile(values, q) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (sorted.length - 1) * q
-  const low = Math.floor(at)
-  return sorted[low] + (sorted[Math.ceil(at)] - sorted[low]) * (at - low)
-}
+const gate = quietGate({ quiet: QUIET, noisy: NOISY, retries: RETRIES, patienceMs: PATIENCE })
 
 async function verify(candidate, output, when) {
   if (!(await candidate.check(output)))
@@ -288,16 +221,11 @@ async function verify(candidate, output, when) {
 }
 
 /** One slice of `c`, run again (up to RETRIES times) when other processes were busy meanwhile. */
-async function slice(c) {
-  for (let attempt = 0; ; attempt++) {
+function slice(c) {
+  return gate.slice(() => {
     collectGarbage()
-    const before = cpuSnapshot()
-    const r = await timed(c.run, TIME)
-    const others = othersLoad(before, cpuSnapshot())
-    const noisy = others !== null && others > NOISY
-    if (!noisy || attempt === RETRIES || waited > PATIENCE) return { ...r, others, noisy }
-    await waitForQuiet()
-  }
+    return timed(c.run, TIME)
+  })
 }
 
 async function measure(title, candidates, reference) {
@@ -310,7 +238,7 @@ async function measure(title, candidates, reference) {
     c.previous = undefined
   }
   for (let round = 0; round < ROUNDS; round++) {
-    await waitForQuiet()
+    await gate.waitForQuiet()
     const order = candidates.map((_, i) => candidates[(i + round) % candidates.length])
     for (const c of order) {
       c.setup()
@@ -350,41 +278,31 @@ async function measure(title, candidates, reference) {
   })
 }
 
-function table(rows, reference, label) {
-  const head = ['', 'msg/s', 'µs/msg', `vs ${reference}`, 'middle half', 'cpu', 'noisy']
-  const lines = rows.map((r) => [
-    r.reference ? `(${r.name})` : r.name,
-    Math.round(r.rate).toLocaleString('en-US'),
-    r.usPerMessage.toFixed(1),
-    `${r.ratio.toFixed(2)}x`,
-    `${r.ratioP25.toFixed(2)}-${r.ratioP75.toFixed(2)}`,
-    `${Math.round(r.cpu * 100)}%`,
-    `${r.noisySlices}/${r.slices.length}`,
-  ])
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
-  const fmt = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   ')
+function report(rows, reference, label) {
   console.log(`\n${label}`)
-  console.log(fmt(head))
-  for (const l of lines) console.log(fmt(l))
+  table(
+    ['', 'msg/s', 'µs/msg', `vs ${reference}`, 'middle half', 'cpu', 'noisy'],
+    rows.map((r) => [
+      r.reference ? `(${r.name})` : r.name,
+      Math.round(r.rate).toLocaleString('en-US'),
+      r.usPerMessage.toFixed(1),
+      `${r.ratio.toFixed(2)}x`,
+      `${r.ratioP25.toFixed(2)}-${r.ratioP75.toFixed(2)}`,
+      `${Math.round(r.cpu * 100)}%`,
+      `${r.noisySlices}/${r.slices.length}`,
+    ]),
+    '   ',
+  )
 }
 
 // --- Run --------------------------------------------------------------------------------------------
 
-const machine = {
-  node: process.version,
-  v8: process.versions.v8,
-  openssl: process.versions.openssl,
-  platform: `${process.platform} ${process.arch}`,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
-}
-const loadBefore = loadavg()
+const host = machine()
+const loadBefore = host.loadAverage
 console.log('@wp/ece bench: Web Push encryption (aes128gcm), one subscription, sequential awaits, one core')
 console.log(`payload ${PAYLOAD_SIZE} bytes; ${ROUNDS} rounds of a ${TIME} ms slice per candidate, interleaved`)
 console.log(`@wp/ece from ${fileURLToPath(import.meta.resolve('@wp/ece'))}`)
-console.log(
-  `node ${machine.node} (V8 ${machine.v8}, OpenSSL ${machine.openssl}), ${machine.platform}, ${machine.cpu} x ${machine.cores}`,
-)
+console.log(`node ${host.node} (V8 ${host.v8}, OpenSSL ${host.openssl}), ${host.platform}, ${host.cpu} x ${host.cores}`)
 console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`)
 
 const results = { encrypt: undefined, decrypt: undefined }
@@ -396,8 +314,9 @@ if (args.only !== 'encrypt') {
 }
 const loadAfter = loadavg()
 
-if (results.encrypt) table(results.encrypt, 'web-push encrypt', `encrypt, ${PAYLOAD_SIZE}-byte payload`)
-if (results.decrypt) table(results.decrypt, 'http_ece decrypt', `decrypt, ${PAYLOAD_SIZE}-byte payload (informational)`)
+if (results.encrypt) report(results.encrypt, 'web-push encrypt', `encrypt, ${PAYLOAD_SIZE}-byte payload`)
+if (results.decrypt)
+  report(results.decrypt, 'http_ece decrypt', `decrypt, ${PAYLOAD_SIZE}-byte payload (informational)`)
 console.log(`
 msg/s = median over the slices; vs = median over the rounds of the ratio of two slices of one round
 middle half = 25th to 75th percentile of those ratios
@@ -417,30 +336,21 @@ if (node && peer) {
   )
 }
 
-const out = join(here, 'results', 'ece.json')
-mkdirSync(dirname(out), { recursive: true })
-writeFileSync(
-  out,
-  `${JSON.stringify(
-    {
-      bench: 'ece',
-      date: new Date().toISOString(),
-      machine,
-      loadAverage: { before: loadBefore, after: loadAfter },
-      settings: {
-        payloadBytes: PAYLOAD_SIZE,
-        encoding: 'aes128gcm',
-        timeMs: TIME,
-        rounds: ROUNDS,
-        warmupMs: WARMUP,
-        quietCores: QUIET,
-        noisyCores: NOISY,
-      },
-      target,
-      ...results,
-    },
-    null,
-    2,
-  )}\n`,
-)
+const out = save('ece', {
+  bench: 'ece',
+  date: new Date().toISOString(),
+  machine: host,
+  loadAverage: { before: loadBefore, after: loadAfter },
+  settings: {
+    payloadBytes: PAYLOAD_SIZE,
+    encoding: 'aes128gcm',
+    timeMs: TIME,
+    rounds: ROUNDS,
+    warmupMs: WARMUP,
+    quietCores: QUIET,
+    noisyCores: NOISY,
+  },
+  target,
+  ...results,
+})
 console.log(`wrote ${out}`)

@@ -18,11 +18,41 @@ export async function rate(fn, ms) {
   return (count * 1000) / (performance.now() - start)
 }
 
+/** Runs `run` back to back, each call awaited, for `ms` milliseconds; the rate, this process's CPU share and the last result. */
+export async function timed(run, ms) {
+  let count = 0
+  let last
+  const cpu0 = process.cpuUsage()
+  const start = performance.now()
+  const end = start + ms
+  let now
+  do {
+    last = await run()
+    count++
+  } while ((now = performance.now()) < end)
+  const cpu = process.cpuUsage(cpu0)
+  const elapsed = now - start
+  return { count, elapsed, rate: (count * 1000) / elapsed, cpu: (cpu.user + cpu.system) / 1000 / elapsed, last }
+}
+
+/** The `q` quantile (0 to 1) of numbers, interpolated between neighbours. */
+export function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const at = (sorted.length - 1) * q
+  const low = Math.floor(at)
+  return sorted[low] + (sorted[Math.ceil(at)] - sorted[low]) * (at - low)
+}
+
 /** Median of numbers. */
 export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+  return quantile(values, 0.5)
+}
+
+/** A command-line value that must be a positive integer. */
+export function positiveInteger(text, name) {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${text}`)
+  return n
 }
 
 /**
@@ -43,7 +73,9 @@ export async function compare(candidates, { ms, rounds, warmupMs }) {
 export function machine() {
   return {
     node: process.version,
+    v8: process.versions.v8,
     openssl: process.versions.openssl,
+    platform: `${process.platform} ${process.arch}`,
     cpu: cpus()[0]?.model.trim(),
     cores: cpus().length,
     loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
@@ -54,17 +86,20 @@ export function fmt(n, digits = 0) {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 }
 
-/** Prints rows as an aligned table. */
-export function table(header, rows) {
+/** Prints rows as an aligned table: the first column to the left, the others to the right. */
+export function table(header, rows, gap = '  ') {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
   const line = (cells) =>
-    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ')
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(gap)
   console.log(line(header))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const row of rows) console.log(line(row))
 }
 
+/** Writes `data` to bench/results/NAME.json and returns the file's path. */
 export function save(name, data) {
   mkdirSync(join(here, 'results'), { recursive: true })
-  writeFileSync(join(here, 'results', `${name}.json`), `${JSON.stringify(data, null, 2)}\n`)
+  const file = join(here, 'results', `${name}.json`)
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`)
+  return file
 }
