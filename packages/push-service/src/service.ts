@@ -18,6 +18,7 @@ import { parseCryptoParams } from '@wp/ece/utils'
 import { type VapidClaims, verifyVapidToken } from '@wp/vapid'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { selfSignedCertificate } from './internal/cert.js'
+import { requestPath } from './internal/request-target.js'
 import type { AckRecord, FaultRule, PushService, PushServiceOptions, ReceivedPush, TestSubscriber } from './types.js'
 
 /** RFC 8030 §7.2: push services must accept at least 4096 bytes of body; like the big ones, we take no more. */
@@ -337,12 +338,13 @@ export class LocalPushService implements PushService {
   // ---- HTTP side -------------------------------------------------------------------------------
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const push = /^\/push\/([A-Za-z0-9_-]+)$/.exec(url.pathname)
-    const message = /^\/m\/([A-Za-z0-9_-]+)$/.exec(url.pathname)
+    const path = requestPath(req.url ?? '/')
+    if (path === undefined) throw new HttpError(400, 102, 'Invalid URL endpoint: the request target must be a path')
+    const push = /^\/push\/([A-Za-z0-9_-]+)$/.exec(path)
+    const message = /^\/m\/([A-Za-z0-9_-]+)$/.exec(path)
     if (push && req.method === 'POST') return this.#onPush(req, res, push[1] as string)
     if (message && req.method === 'DELETE') return this.#onDelete(res, message[1] as string)
-    if (url.pathname === '/' && req.method === 'GET') {
+    if (path === '/' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ service: '@wp/push-service', url: this.url, webSocketUrl: this.webSocketUrl }))
       return
