@@ -5,6 +5,7 @@ export type {
   AckRecord,
   FaultRule,
   PushService,
+  PushServiceLimits,
   PushServiceOptions,
   ReceivedPush,
   TestSubscriber,

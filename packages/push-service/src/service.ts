@@ -3,9 +3,16 @@
  * agent side, and virtual test subscribers that decrypt what they receive.
  */
 import { randomUUID } from 'node:crypto'
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import {
   base64urlDecode,
   base64urlEncode,
@@ -16,9 +23,12 @@ import {
 } from '@wp/ece'
 import { parseCryptoParams } from '@wp/ece/utils'
 import { type VapidClaims, verifyVapidToken } from '@wp/vapid'
-import { type WebSocket, WebSocketServer } from 'ws'
+import { type RawData, type WebSocket, WebSocketServer } from 'ws'
 import { selfSignedCertificate } from './internal/cert.js'
+import { type AckUpdate, type ClientFrame, parseClientFrame } from './internal/frames.js'
+import { type Limits, resolveLimits } from './internal/limits.js'
 import { requestPath } from './internal/request-target.js'
+import { isUserAgentOrigin, refuseUpgrade } from './internal/websocket.js'
 import type { AckRecord, FaultRule, PushService, PushServiceOptions, ReceivedPush, TestSubscriber } from './types.js'
 
 /** RFC 8030 §7.2: push services must accept at least 4096 bytes of body; like the big ones, we take no more. */
@@ -26,6 +36,16 @@ const MAX_BODY = 4096
 const URGENCIES = new Set(['very-low', 'low', 'normal', 'high'])
 /** RFC 8030 §5.4: a topic is at most 32 characters of the URL and filename safe base64 alphabet. */
 const TOPIC = /^[A-Za-z0-9_-]{1,32}$/
+/** The uaids this service hands out (autopush's: a UUID without hyphens). */
+const UAID = /^[0-9a-f]{32}$/i
+/**
+ * Unread bytes a connection may leave on top of its waiting notifications (at most 8 KiB each: 4096
+ * bytes of body in base64url and the headers) before it is cut rather than buffered for.
+ */
+const UNREAD_ALLOWANCE = 1_048_576
+const NOTIFICATION_BYTES = 8192
+
+const newId = (): string => randomUUID().replace(/-/g, '')
 
 /** An error answer in autopush's shape. */
 class HttpError extends Error {
@@ -71,12 +91,31 @@ interface Channel {
   /** The subscription's application server key, when it was made with one. */
   key: Uint8Array | undefined
   gone: boolean
+  /** Messages waiting, and (on a WebSocket channel) sent and not acked; changed only through #setPending. */
   pending: Message[]
-  /** A WebSocket (Firefox) subscription. */
-  uaid?: string
+  /** A WebSocket (Firefox) subscription: its user agent and Firefox's channelID. */
+  agent?: UserAgent
   channelID?: string
   /** A virtual test subscriber. */
   subscriber?: Subscriber
+}
+
+/** A uaid: its channels, what they hold, and the one connection bound to it while there is one. */
+interface UserAgent {
+  uaid: string
+  /** By Firefox's channelID. */
+  channels: Map<string, Channel>
+  /** Messages in the `pending` of its channels. */
+  pending: number
+  connection: Connection | undefined
+}
+
+/** One WebSocket: `new` until its hello, `hello` while its uaid is settled, then `ready` until `closed`. */
+interface Connection {
+  ws: WebSocket
+  state: 'new' | 'hello' | 'ready' | 'closed'
+  agent: UserAgent | undefined
+  helloTimer: NodeJS.Timeout | undefined
 }
 
 class Subscriber implements TestSubscriber {
@@ -161,8 +200,7 @@ class Subscriber implements TestSubscriber {
   }
 
   async unsubscribe(): Promise<void> {
-    this.channel.gone = true
-    this.channel.pending = []
+    this.service.retire(this.channel)
   }
 }
 
@@ -203,11 +241,19 @@ export class LocalPushService implements PushService {
 
   readonly #strict: boolean
   readonly #maxTtl: number
+  readonly #limits: Limits
   #faults: (FaultRule & { used: number })[] = []
   readonly #channels = new Map<string, Channel>()
-  /** uaid → its channels by Firefox's channelID. */
-  readonly #uaids = new Map<string, Map<string, Channel>>()
-  readonly #sockets = new Map<string, WebSocket>()
+  /** Unsubscribed channel ids and when they went: they answer 410 while they are here. */
+  readonly #gone = new Map<string, number>()
+  readonly #agents = new Map<string, UserAgent>()
+  readonly #webSockets = new Set<Connection>()
+  /** WebSocket channels over every uaid. */
+  #agentChannels = 0
+  /** Messages in the `pending` of every channel. */
+  #pendingTotal = 0
+  /** When each of `acks` was recorded. */
+  readonly #ackTimes: number[] = []
   readonly #ackWaiters = new Map<string, ((record: AckRecord) => void)[]>()
   readonly #server: Server
   readonly #wss: WebSocketServer
@@ -217,31 +263,48 @@ export class LocalPushService implements PushService {
   constructor(options: PushServiceOptions) {
     this.#strict = options.strict ?? true
     this.#maxTtl = options.maxTtlSeconds ?? 2_592_000
+    const limits = resolveLimits(options.limits)
+    this.#limits = limits
     this.setFaults(options.faults)
     const handler = (req: IncomingMessage, res: ServerResponse) => {
-      this.#handle(req, res).catch((error) => {
-        if (!res.headersSent) this.#answerError(res, error)
-        else res.destroy()
+      this.#handle(req, res).catch((error: unknown) => {
+        try {
+          if (!res.headersSent) this.#answerError(res, error)
+          else res.destroy()
+        } catch {
+          res.destroy()
+        }
       })
+    }
+    // Deadlines for slow clients. Node checks them on a beat of its own (30 s by default, which would
+    // let a client that never finishes its headers stay far past the deadline).
+    const timeouts: ServerOptions = {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
     }
     if (options.tls) {
       const { cert, key } = selfSignedCertificate(options.host === undefined ? [] : [options.host])
       this.certificate = cert
-      this.#server = createHttpsServer({ cert, key }, handler)
+      this.#server = createHttpsServer({ cert, key, ...timeouts }, handler)
     } else {
-      this.#server = createHttpServer(handler)
+      this.#server = createHttpServer(timeouts, handler)
     }
+    this.#server.keepAliveTimeout = limits.keepAliveTimeoutMs
+    this.#server.maxConnections = limits.maxConnections
     this.#server.on('connection', (socket: Socket) => {
       this.#connections.add(socket)
       socket.on('close', () => this.#connections.delete(socket))
     })
     this.#wss = new WebSocketServer({
       noServer: true,
+      // ws reads a frame's length first and closes with 1009 before reading a byte past this.
+      maxPayload: limits.maxFrameBytes,
       handleProtocols: (protocols) => (protocols.has('push-notification') ? 'push-notification' : false),
     })
-    this.#server.on('upgrade', (req, socket, head) => {
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onWebSocket(ws))
-    })
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#onUpgrade(req, socket, head),
+    )
     this.#sweeper = setInterval(() => this.#sweep(), 1000)
     this.#sweeper.unref()
   }
@@ -299,10 +362,9 @@ export class LocalPushService implements PushService {
         resolve(record)
       }
       const timer = setTimeout(() => {
-        this.#ackWaiters.set(
-          key,
-          (this.#ackWaiters.get(key) ?? []).filter((w) => w !== waiter),
-        )
+        const left = (this.#ackWaiters.get(key) ?? []).filter((w) => w !== waiter)
+        if (left.length > 0) this.#ackWaiters.set(key, left)
+        else this.#ackWaiters.delete(key)
         reject(
           new WebPushError('ERR_WP_TIMEOUT', `no ${type} for message ${id} within ${options.timeoutMs ?? 10_000} ms`),
         )
@@ -313,7 +375,10 @@ export class LocalPushService implements PushService {
 
   async close(): Promise<void> {
     clearInterval(this.#sweeper)
-    for (const ws of this.#sockets.values()) ws.terminate()
+    for (const connection of this.#webSockets) {
+      clearTimeout(connection.helloTimer)
+      connection.ws.terminate()
+    }
     this.#wss.close()
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
     for (const socket of this.#connections) socket.destroy()
@@ -330,9 +395,37 @@ export class LocalPushService implements PushService {
           'applicationServerKey must be a 65-byte uncompressed P-256 key',
         )
     }
-    const channel: Channel = { id: randomUUID().replace(/-/g, ''), key: bytes, gone: false, pending: [] }
+    const channel: Channel = { id: newId(), key: bytes, gone: false, pending: [] }
     this.#channels.set(channel.id, channel)
     return channel
+  }
+
+  /**
+   * Unsubscribes a channel: what waits for it is dropped and the channel forgotten; its endpoint
+   * answers 410 for `goneRetentionMs`, or until `maxGone` newer ones push it out, then 404.
+   */
+  retire(channel: Channel): void {
+    if (channel.gone) return
+    this.#setPending(channel, [])
+    channel.gone = true
+    this.#channels.delete(channel.id)
+    const agent = channel.agent
+    if (agent !== undefined && channel.channelID !== undefined && agent.channels.get(channel.channelID) === channel) {
+      agent.channels.delete(channel.channelID)
+      this.#agentChannels--
+      if (agent.channels.size === 0 && agent.connection === undefined) this.#agents.delete(agent.uaid)
+    }
+    this.#gone.set(channel.id, Date.now())
+    // A Map iterates in insertion order: the first key is the oldest.
+    if (this.#gone.size > this.#limits.maxGone) this.#gone.delete(this.#gone.keys().next().value as string)
+  }
+
+  /** Replaces a channel's messages, keeping the counts of its user agent and of the service. */
+  #setPending(channel: Channel, pending: Message[]): void {
+    const delta = pending.length - channel.pending.length
+    channel.pending = pending
+    this.#pendingTotal += delta
+    if (channel.agent !== undefined) channel.agent.pending += delta
   }
 
   // ---- HTTP side -------------------------------------------------------------------------------
@@ -410,11 +503,8 @@ export class LocalPushService implements PushService {
     const channel = this.#channels.get(id)
     if (channel === undefined) {
       req.resume()
+      if (this.#gone.has(id)) throw new HttpError(410, 106, 'Invalid subscription: it was unsubscribed')
       throw new HttpError(404, 102, 'Invalid URL endpoint: no such subscription')
-    }
-    if (channel.gone) {
-      req.resume()
-      throw new HttpError(410, 106, 'Invalid subscription: it was unsubscribed')
     }
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(req.headers))
@@ -454,8 +544,11 @@ export class LocalPushService implements PushService {
       }
     }
 
+    // RFC 8030 §5.2: a TTL of 0 for a receiver that is not online is dropped, so it takes no room.
+    if (ttl !== 0 || this.#isOnline(channel)) this.#admit(channel, topic)
+
     const message: Message = {
-      id: randomUUID().replace(/-/g, ''),
+      id: newId(),
       channel,
       body,
       encoding,
@@ -524,11 +617,30 @@ export class LocalPushService implements PushService {
     }
   }
 
+  /** Refuses a message there is no room for: 429 with autopush's errno 201 (retry later, with back-off). */
+  #admit(channel: Channel, topic: string | undefined): void {
+    // RFC 8030 §5.4: a message that replaces a waiting one with the same topic takes no more room.
+    if (topic !== undefined && channel.pending.some((m) => !m.sent && m.topic === topic)) return
+    const limits = this.#limits
+    const full =
+      channel.pending.length + (channel.subscriber?.pending ?? 0) >= limits.maxPendingPerChannel
+        ? `${limits.maxPendingPerChannel} for this subscription`
+        : channel.agent !== undefined && channel.agent.pending >= limits.maxPendingPerUaid
+          ? `${limits.maxPendingPerUaid} for this user agent`
+          : this.#pendingTotal >= limits.maxPendingMessages
+            ? `${limits.maxPendingMessages} in all`
+            : undefined
+    if (full !== undefined) throw new HttpError(429, 201, `Too many messages waiting: at most ${full}`)
+  }
+
   #onDelete(res: ServerResponse, id: string): void {
     for (const channel of this.#channels.values()) {
-      const index = channel.pending.findIndex((m) => m.id === id && !m.sent)
-      if (index >= 0) {
-        channel.pending.splice(index, 1)
+      const found = channel.pending.find((m) => m.id === id && !m.sent)
+      if (found !== undefined) {
+        this.#setPending(
+          channel,
+          channel.pending.filter((m) => m !== found),
+        )
         res.writeHead(204)
         res.end()
         return
@@ -556,9 +668,9 @@ export class LocalPushService implements PushService {
     const channel = message.channel
     // RFC 8030 §5.4: a new message with the same topic replaces one that is still waiting.
     if (message.topic !== undefined) {
-      const before = channel.pending.length
-      channel.pending = channel.pending.filter((m) => m.sent || m.topic !== message.topic)
-      this.stats.replaced += before - channel.pending.length
+      const kept = channel.pending.filter((m) => m.sent || m.topic !== message.topic)
+      this.stats.replaced += channel.pending.length - kept.length
+      this.#setPending(channel, kept)
     }
     const online = this.#isOnline(channel)
     // RFC 8030 §5.2: a TTL of 0 means deliver now or never.
@@ -566,13 +678,13 @@ export class LocalPushService implements PushService {
       this.stats.expired++
       return
     }
-    channel.pending.push(message)
+    this.#setPending(channel, [...channel.pending, message])
     if (online) this.flush(channel)
   }
 
   #isOnline(channel: Channel): boolean {
     if (channel.subscriber) return channel.subscriber.online
-    return channel.uaid !== undefined && this.#sockets.has(channel.uaid)
+    return channel.agent?.connection !== undefined
   }
 
   /** Delivers what is waiting on a channel whose receiver is online. */
@@ -580,6 +692,7 @@ export class LocalPushService implements PushService {
     if (channel.gone || !this.#isOnline(channel)) return
     const now = Date.now()
     const keep: Message[] = []
+    const ws = channel.agent?.connection?.ws
     for (const message of channel.pending) {
       if (message.sent) {
         keep.push(message)
@@ -594,8 +707,7 @@ export class LocalPushService implements PushService {
         channel.subscriber.receive(message)
         continue
       }
-      const ws = this.#sockets.get(channel.uaid as string)
-      if (ws === undefined) {
+      if (ws === undefined || ws.readyState !== ws.OPEN) {
         keep.push(message)
         continue
       }
@@ -604,7 +716,7 @@ export class LocalPushService implements PushService {
       this.stats.delivered++
       keep.push(message)
     }
-    channel.pending = keep
+    this.#setPending(channel, keep)
   }
 
   /** Mozilla's notification frame: the body in base64url and the headers Firefox decrypts with. */
@@ -630,115 +742,203 @@ export class LocalPushService implements PushService {
     const now = Date.now()
     for (const channel of this.#channels.values()) {
       if (channel.pending.length === 0) continue
-      const before = channel.pending.length
-      channel.pending = channel.pending.filter((m) => m.sent || m.expiresAt >= now)
-      this.stats.expired += before - channel.pending.length
+      // RFC 8030 §5.2: past its TTL a message is not delivered, and one sent and never acked is not sent again.
+      const kept = channel.pending.filter((m) => m.expiresAt >= now)
+      if (kept.length === channel.pending.length) continue
+      this.stats.expired += channel.pending.length - kept.length
+      this.#setPending(channel, kept)
+    }
+    // Acks are recorded in time order, and unsubscribed ids in the order they went: the old ones come first.
+    let old = 0
+    while (old < this.#ackTimes.length && (this.#ackTimes[old] as number) < now - this.#limits.ackRetentionMs) old++
+    if (old > 0) {
+      this.acks.splice(0, old)
+      this.#ackTimes.splice(0, old)
+    }
+    for (const [id, at] of this.#gone) {
+      if (at >= now - this.#limits.goneRetentionMs) break
+      this.#gone.delete(id)
     }
   }
 
   // ---- WebSocket side (Mozilla's push protocol) ------------------------------------------------
 
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node hands the socket over without an error listener: a reset during a refusal must not throw.
+    socket.on('error', () => socket.destroy())
+    // Any page can reach this port; none may act as a user agent. RFC 6455 §4.1 and §10.2: a browser sends
+    // the page's origin with every WebSocket a page opens (http:, https:, or "null").
+    if (!isUserAgentOrigin(req.headers.origin)) refuseUpgrade(socket, 403, 'Forbidden')
+    else if (this.#webSockets.size >= this.#limits.maxWebSockets) refuseUpgrade(socket, 503, 'Service Unavailable')
+    else this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onWebSocket(ws))
+  }
+
   #onWebSocket(ws: WebSocket): void {
-    let uaid: string | undefined
-    const send = (frame: Record<string, unknown>) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame))
+    const connection: Connection = { ws, state: 'new', agent: undefined, helloTimer: undefined }
+    this.#webSockets.add(connection)
+    connection.helloTimer = setTimeout(
+      () => this.#shut(connection, 1008, `no hello within ${this.#limits.helloTimeoutMs} ms`),
+      this.#limits.helloTimeoutMs,
+    )
+    // On a frame it cannot take (too big 1009, not UTF-8 1007, unmasked 1002) ws closes the socket and
+    // emits 'error': with no listener, that error would be thrown out of the socket's data handler.
+    ws.on('error', () => {})
+    ws.on('message', (data, isBinary) => this.#guard(connection, () => this.#onFrame(connection, data, isBinary)))
+    ws.on('close', () => this.#guard(connection, () => this.#onClose(connection)))
+  }
+
+  /** Runs a handler of one connection: anything it throws closes that connection (1011) and goes no further. */
+  #guard(connection: Connection, handler: () => void): void {
+    try {
+      handler()
+    } catch {
+      this.#shut(connection, 1011, 'internal error')
     }
-    ws.on('message', (data) => {
-      let frame: Record<string, unknown>
+  }
+
+  /** Closes one connection with a code of RFC 6455 §7.4.1 and a reason (ASCII) cut to the 123 bytes a close frame holds. */
+  #shut(connection: Connection, code: number, reason: string): void {
+    clearTimeout(connection.helloTimer)
+    const ws = connection.ws
+    if (ws.readyState === ws.OPEN) ws.close(code, reason.slice(0, 123))
+  }
+
+  /** Answers a frame; a connection that leaves more than its allowance unread is cut rather than buffered for. */
+  #reply(connection: Connection, frame: Record<string, unknown>): void {
+    const ws = connection.ws
+    if (ws.readyState !== ws.OPEN) return
+    if (ws.bufferedAmount > UNREAD_ALLOWANCE + this.#limits.maxPendingPerUaid * NOTIFICATION_BYTES) {
+      ws.terminate() // it reads nothing: a close frame would wait behind the rest
+      return
+    }
+    ws.send(JSON.stringify(frame))
+  }
+
+  #onFrame(connection: Connection, data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      this.#shut(connection, 1003, 'binary frames are not part of the protocol')
+      return
+    }
+    let frame: ClientFrame
+    try {
+      frame = parseClientFrame(String(data))
+    } catch (error) {
+      this.#shut(connection, 1002, WebPushError.is(error) ? error.message : 'not a frame of the protocol')
+      return
+    }
+    const agent = connection.agent
+    if (frame.messageType === 'hello') {
+      if (connection.state === 'new') this.#onHello(connection, frame.uaid)
+      else this.#shut(connection, 1002, 'hello was already said')
+    } else if (connection.state !== 'ready' || agent === undefined) {
+      // Nothing but hello until the hello reply (autopush refuses it too).
+      this.#shut(connection, 4002, 'hello first')
+    } else if (frame.messageType === 'ping') {
+      this.#reply(connection, {})
+    } else if (frame.messageType === 'register') {
+      this.#onRegister(connection, agent, frame.channelID, frame.key)
+    } else if (frame.messageType === 'unregister') {
+      const channel = agent.channels.get(frame.channelID)
+      if (channel) this.retire(channel)
+      this.#reply(connection, { messageType: 'unregister', channelID: frame.channelID, status: 200 })
+    } else if (frame.messageType === 'ack') {
+      this.#onAck(agent, frame.updates)
+    } else if (frame.messageType === 'nack') {
+      this.#record({ id: frame.version, code: frame.code ?? 0, type: 'nack', channelID: frame.channelID ?? '' })
+    }
+    // broadcast_subscribe: there are no broadcasts here.
+  }
+
+  #onHello(connection: Connection, asked: string | undefined): void {
+    clearTimeout(connection.helloTimer)
+    connection.state = 'hello'
+    // Keep the uaid Firefox knows: answering another one makes it drop every subscription.
+    const uaid = asked !== undefined && UAID.test(asked) ? asked : newId()
+    const previous = this.#agents.get(uaid)?.connection
+    if (previous !== undefined) {
+      this.#shut(previous, 4001, 'replaced by a newer connection')
+      this.#onClose(previous)
+    }
+    this.#bind(connection, uaid)
+  }
+
+  /** Binds a connection to a uaid until it closes, answers its hello, and sends what waits for it. */
+  #bind(connection: Connection, uaid: string): void {
+    let agent = this.#agents.get(uaid)
+    if (agent === undefined) {
+      agent = { uaid, channels: new Map(), pending: 0, connection: undefined }
+      this.#agents.set(uaid, agent)
+    }
+    agent.connection = connection
+    connection.agent = agent
+    connection.state = 'ready'
+    this.#reply(connection, { messageType: 'hello', uaid, status: 200, use_webpush: true, broadcasts: {} })
+    for (const channel of agent.channels.values()) {
+      for (const m of channel.pending) m.sent = false // unacked messages go out again
+      this.flush(channel)
+    }
+  }
+
+  #onRegister(connection: Connection, agent: UserAgent, channelID: string, key: string | undefined): void {
+    let channel = agent.channels.get(channelID)
+    if (channel === undefined) {
+      const limits = this.#limits
+      if (agent.channels.size >= limits.maxChannelsPerUaid || this.#agentChannels >= limits.maxChannels) {
+        this.#reply(connection, { messageType: 'register', channelID, status: 429 })
+        return
+      }
       try {
-        frame = JSON.parse(data.toString())
+        channel = this.#newChannel(key)
       } catch {
-        ws.close(4000, 'not JSON')
+        this.#reply(connection, { messageType: 'register', channelID, status: 400 })
         return
       }
-      if (typeof frame !== 'object' || frame === null) return
-      const type = frame.messageType
-      if (type === undefined || type === 'ping') {
-        send({})
-        return
-      }
-      if (type === 'hello') {
-        const asked = typeof frame.uaid === 'string' && /^[0-9a-f]{32}$/i.test(frame.uaid) ? frame.uaid : undefined
-        // Keep the uaid Firefox knows: answering another one makes it drop every subscription.
-        uaid = asked ?? randomUUID().replace(/-/g, '')
-        const previous = this.#sockets.get(uaid)
-        if (previous && previous !== ws) previous.close(4001, 'replaced by a newer connection')
-        this.#sockets.set(uaid, ws)
-        if (!this.#uaids.has(uaid)) this.#uaids.set(uaid, new Map())
-        send({ messageType: 'hello', uaid, status: 200, use_webpush: true, broadcasts: {} })
-        for (const channel of (this.#uaids.get(uaid) as Map<string, Channel>).values()) {
-          for (const m of channel.pending) m.sent = false // unacked messages go out again
-          this.flush(channel)
-        }
-        return
-      }
-      if (uaid === undefined) {
-        ws.close(4002, 'hello first')
-        return
-      }
-      const channels = this.#uaids.get(uaid) as Map<string, Channel>
-      if (type === 'register') {
-        const channelID = String(frame.channelID ?? randomUUID())
-        let channel = channels.get(channelID)
-        if (channel === undefined || channel.gone) {
-          try {
-            channel = this.#newChannel(typeof frame.key === 'string' ? frame.key : undefined)
-          } catch {
-            send({ messageType: 'register', channelID, status: 400 })
-            return
-          }
-          channel.uaid = uaid
-          channel.channelID = channelID
-          channels.set(channelID, channel)
-        }
-        send({ messageType: 'register', channelID, status: 200, pushEndpoint: `${this.url}/push/${channel.id}` })
-        return
-      }
-      if (type === 'unregister') {
-        const channelID = String(frame.channelID)
-        const channel = channels.get(channelID)
-        if (channel) {
-          channel.gone = true
-          channel.pending = []
-          channels.delete(channelID)
-        }
-        send({ messageType: 'unregister', channelID, status: 200 })
-        return
-      }
-      if (type === 'ack' && Array.isArray(frame.updates)) {
-        for (const update of frame.updates as { channelID?: string; version?: string; code?: number }[]) {
-          const channel = channels.get(String(update.channelID))
-          if (channel) channel.pending = channel.pending.filter((m) => m.id !== update.version)
-          this.#record({
-            id: String(update.version),
-            code: Number(update.code ?? 100),
-            type: 'ack',
-            channelID: String(update.channelID),
-          })
-        }
-        return
-      }
-      if (type === 'nack') {
-        this.#record({
-          id: String(frame.version),
-          code: Number(frame.code ?? 0),
-          type: 'nack',
-          channelID: String(frame.channelID ?? ''),
-        })
-        return
-      }
-      // broadcast_subscribe and anything newer: nothing to do here.
+      channel.agent = agent
+      channel.channelID = channelID
+      agent.channels.set(channelID, channel)
+      this.#agentChannels++
+    }
+    this.#reply(connection, {
+      messageType: 'register',
+      channelID,
+      status: 200,
+      pushEndpoint: `${this.url}/push/${channel.id}`,
     })
-    ws.on('close', () => {
-      if (uaid !== undefined && this.#sockets.get(uaid) === ws) {
-        this.#sockets.delete(uaid)
-        for (const channel of this.#uaids.get(uaid)?.values() ?? []) for (const m of channel.pending) m.sent = false
-      }
-    })
+  }
+
+  #onAck(agent: UserAgent, updates: AckUpdate[]): void {
+    for (const update of updates) {
+      const channel = agent.channels.get(update.channelID)
+      if (channel?.pending.some((m) => m.id === update.version))
+        this.#setPending(
+          channel,
+          channel.pending.filter((m) => m.id !== update.version),
+        )
+      this.#record({ id: update.version, code: update.code ?? 100, type: 'ack', channelID: update.channelID })
+    }
+  }
+
+  #onClose(connection: Connection): void {
+    if (connection.state === 'closed') return
+    connection.state = 'closed'
+    clearTimeout(connection.helloTimer)
+    this.#webSockets.delete(connection)
+    const agent = connection.agent
+    if (agent === undefined || agent.connection !== connection) return
+    agent.connection = undefined
+    for (const channel of agent.channels.values()) for (const m of channel.pending) m.sent = false
+    // A uaid without channels goes with its connection: a hello leaves nothing behind.
+    if (agent.channels.size === 0) this.#agents.delete(agent.uaid)
   }
 
   #record(record: AckRecord): void {
     this.acks.push(record)
+    this.#ackTimes.push(Date.now())
+    const excess = this.acks.length - this.#limits.maxAcks
+    if (excess > 0) {
+      this.acks.splice(0, excess)
+      this.#ackTimes.splice(0, excess)
+    }
     const key = `${record.type}:${record.id}`
     const waiters = this.#ackWaiters.get(key)
     if (waiters) {

@@ -32,6 +32,48 @@ export interface PushServiceOptions {
   tls?: boolean
   /** Longest TTL kept, in seconds; longer ones are reduced and the reduced value answered (default 2592000, 30 days). */
   maxTtlSeconds?: number
+  /** Bounds on what clients can make the service hold, and deadlines for slow ones (defaults in the README). */
+  limits?: PushServiceLimits
+}
+
+/**
+ * Everything a client (a sender over HTTP, a user agent over the WebSocket) can make the service hold
+ * is bounded; each bound has a default that fits every legitimate use (the README says why). Each one
+ * is a positive integer.
+ */
+export interface PushServiceLimits {
+  /** Largest WebSocket message a user agent may send, in bytes (default 65536); a larger one closes the socket with 1009. */
+  maxFrameBytes?: number
+  /** TCP connections at once, HTTP and WebSocket together (default 1024); more are cut on arrival. */
+  maxConnections?: number
+  /** WebSocket connections at once (default 256); more upgrades are refused with 503. */
+  maxWebSockets?: number
+  /** Channels one uaid may hold (default 1000); a register past it gets status 429. */
+  maxChannelsPerUaid?: number
+  /** WebSocket channels over every uaid (default 10000); a register past it gets status 429. */
+  maxChannels?: number
+  /** Messages waiting, sent and not acked, or arrived and not taken, per subscription (default 100); a push past it gets 429. */
+  maxPendingPerChannel?: number
+  /** Messages waiting or not acked over all the channels of one uaid (default 1000); a push past it gets 429. */
+  maxPendingPerUaid?: number
+  /** Messages waiting or not acked over every subscription (default 10000); a push past it gets 429. */
+  maxPendingMessages?: number
+  /** Acks and nacks kept for `acks` and `waitForAck`, the newest (default 1000). */
+  maxAcks?: number
+  /** How long an ack or nack is kept, in milliseconds (default 600000, 10 minutes). */
+  ackRetentionMs?: number
+  /** Unsubscribed endpoints that still answer 410 rather than 404, the newest (default 10000). */
+  maxGone?: number
+  /** How long an unsubscribed endpoint answers 410 rather than 404, in milliseconds (default 86400000, a day). */
+  goneRetentionMs?: number
+  /** A WebSocket that has not said hello within this many milliseconds is closed with 1008 (default 10000). */
+  helloTimeoutMs?: number
+  /** Time for a request's headers to arrive, in milliseconds (default 10000); Node's `headersTimeout`. */
+  headersTimeoutMs?: number
+  /** Time for a whole request, body included, in milliseconds (default 30000); Node's `requestTimeout`. */
+  requestTimeoutMs?: number
+  /** An idle keep-alive connection is closed after this many milliseconds (default 5000); Node's `keepAliveTimeout`. */
+  keepAliveTimeoutMs?: number
 }
 
 /** A push message as a test subscriber receives it. */

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { expectError, https } from './helpers.js'
+import { FakeFirefox } from './fake-firefox.js'
+import { expectError, https, sleep } from './helpers.js'
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js')
 const children: ChildProcess[] = []
@@ -101,6 +102,32 @@ describe('wp-push-service', () => {
     expect(answer.status).toBe(200)
     expect(JSON.parse(answer.body)).toMatchObject({ url: info.url })
     child.kill('SIGTERM')
+  })
+
+  it('keeps running through hostile WebSocket frames, closing only the sockets that sent them', async () => {
+    const child = start(['--port', '0', '--json'])
+    const info = JSON.parse(await firstLine(child)) as { url: string; webSocketUrl: string }
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    const frames: [string | Uint8Array, number][] = [
+      ['{"messageType":"ack","updates":[null]}', 1002],
+      ['{"messageType":"register","channelID":{"toString":1}}', 1002],
+      ['{"messageType":"nack","version":"v","code":{"toString":1}}', 1002],
+      [new Uint8Array([0x7b, 0xff, 0x7d]), 1007], // not UTF-8
+    ]
+    for (const [frame, code] of frames) {
+      const agent = await FakeFirefox.connect(info.webSocketUrl)
+      await agent.hello()
+      agent.sendRaw(frame)
+      expect((await agent.closedWithin()).code).toBe(code)
+    }
+    const still = await Promise.race([
+      exited.then((exitCode) => `exited with ${exitCode}`),
+      sleep(300).then(() => 'running'),
+    ])
+    expect(still).toBe('running')
+    expect((await fetch(`${info.url}/`)).status).toBe(200)
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
   })
 
   it('--help prints the usage and exits 0', async () => {

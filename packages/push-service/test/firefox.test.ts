@@ -88,6 +88,23 @@ const pattern = (bytes: number): string =>
   Array.from({ length: bytes }, (_, i) => String.fromCharCode(33 + (i % 94))).join('')
 
 describe('a real Firefox', () => {
+  it("does not let a page open the push service's WebSocket: the page's Origin is refused", async () => {
+    const outcome = await page.evaluate(
+      (url: string) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(url, 'push-notification')
+          ws.onopen = () => {
+            ws.close()
+            resolve('opened')
+          }
+          ws.onclose = () => resolve('refused')
+          setTimeout(() => resolve('no answer within 5 s'), 5000)
+        }),
+      service.webSocketUrl,
+    )
+    expect(outcome).toBe('refused')
+  })
+
   it('subscribes through the push service with the application server key', async () => {
     subscription = await page.evaluate((key) => (window as unknown as TestWindow).subscribe(key), vapid.publicKey)
     expect(subscription.endpoint).toMatch(new RegExp(`^${service.url}/push/[A-Za-z0-9_-]+$`))

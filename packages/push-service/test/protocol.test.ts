@@ -4,78 +4,9 @@
  */
 import { createECDH, randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocket } from 'ws'
 import { type PushService, startPushService, WebPushError } from '../src/index.js'
-import { details, expectError, messageId, send, sleep, vapidKeys } from './helpers.js'
-
-type Frame = Record<string, unknown>
-
-/** A minimal Firefox: one WebSocket, frames queued until read. */
-class FakeFirefox {
-  readonly frames: Frame[] = []
-  readonly #waiters: ((frame: Frame) => void)[] = []
-  closed: Promise<{ code: number }>
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as Frame
-      const waiter = this.#waiters.shift()
-      if (waiter) waiter(frame)
-      else this.frames.push(frame)
-    })
-    this.closed = new Promise((resolve) => ws.once('close', (code) => resolve({ code })))
-  }
-
-  static async connect(url: string): Promise<FakeFirefox> {
-    const ws = new WebSocket(url, 'push-notification')
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve)
-      ws.once('error', reject)
-    })
-    return new FakeFirefox(ws)
-  }
-
-  send(frame: Frame): void {
-    this.ws.send(JSON.stringify(frame))
-  }
-
-  next(timeoutMs = 2000): Promise<Frame> {
-    const ready = this.frames.shift()
-    if (ready) return Promise.resolve(ready)
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no frame within ${timeoutMs} ms`)), timeoutMs)
-      this.#waiters.push((frame) => {
-        clearTimeout(timer)
-        resolve(frame)
-      })
-    })
-  }
-
-  async nothing(ms = 150): Promise<void> {
-    await sleep(ms)
-    expect(this.frames).toEqual([])
-  }
-
-  async hello(uaid?: string): Promise<string> {
-    this.send({ messageType: 'hello', broadcasts: {}, use_webpush: true, ...(uaid ? { uaid } : {}) })
-    const reply = await this.next()
-    expect(reply).toMatchObject({ messageType: 'hello', status: 200, use_webpush: true })
-    return reply.uaid as string
-  }
-
-  async register(key?: string): Promise<{ channelID: string; endpoint: string }> {
-    const channelID = randomUUID()
-    this.send({ messageType: 'register', channelID, ...(key ? { key } : {}) })
-    const reply = await this.next()
-    expect(reply).toMatchObject({ messageType: 'register', channelID, status: 200 })
-    return { channelID, endpoint: reply.pushEndpoint as string }
-  }
-
-  close(): Promise<{ code: number }> {
-    this.ws.close()
-    return this.closed
-  }
-}
+import { FakeFirefox } from './fake-firefox.js'
+import { details, expectError, messageId, send, vapidKeys } from './helpers.js'
 
 const vapid = vapidKeys()
 /** Firefox sends the application server key in base64url with `=` padding (88 characters). */
