@@ -3,10 +3,9 @@
  * and rejects everything else: `+`, `/`, whitespace, misplaced `=`, and lengths no encoder produces.
  */
 import { WebPushError } from './errors.js'
+import { decode64, encode64, radix64 } from './internal/radix64.js'
 
-const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-const decodeTable = new Int8Array(128).fill(-1)
-for (let i = 0; i < alphabet.length; i++) decodeTable[alphabet.charCodeAt(i)] = i
+const BASE64URL = radix64('base64url', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_')
 
 /**
  * Encodes bytes as base64url without padding.
@@ -20,25 +19,7 @@ export function base64urlEncode(bytes: Uint8Array): string {
       'ERR_WP_INVALID_ARGUMENT',
       `bytes must be a Uint8Array, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
     )
-  let out = ''
-  const n = bytes.length
-  let i = 0
-  for (; i + 2 < n; i += 3) {
-    const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
-    out +=
-      alphabet.charAt(v >>> 18) +
-      alphabet.charAt((v >>> 12) & 63) +
-      alphabet.charAt((v >>> 6) & 63) +
-      alphabet.charAt(v & 63)
-  }
-  if (n - i === 1) {
-    const v = (bytes[i] as number) << 16
-    out += alphabet.charAt(v >>> 18) + alphabet.charAt((v >>> 12) & 63)
-  } else if (n - i === 2) {
-    const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8)
-    out += alphabet.charAt(v >>> 18) + alphabet.charAt((v >>> 12) & 63) + alphabet.charAt((v >>> 6) & 63)
-  }
-  return out
+  return encode64(BASE64URL, bytes, false)
 }
 
 /**
@@ -47,36 +28,5 @@ export function base64urlEncode(bytes: Uint8Array): string {
  * @throws WebPushError `ERR_WP_BASE64URL` for anything that is not base64url
  */
 export function base64urlDecode(text: string, field = 'value'): Uint8Array<ArrayBuffer> {
-  if (typeof text !== 'string')
-    throw new WebPushError('ERR_WP_BASE64URL', `${field} must be a base64url string, got a ${typeof text}`)
-  let end = text.length
-  if (end % 4 === 0 && end > 0 && text.charCodeAt(end - 1) === 61 /* = */) {
-    end--
-    if (text.charCodeAt(end - 1) === 61) end--
-  }
-  if (end % 4 === 1)
-    throw new WebPushError(
-      'ERR_WP_BASE64URL',
-      `${field} is not valid base64url: ${text.length} characters is an impossible length`,
-    )
-  const out = new Uint8Array(Math.floor((end * 3) / 4))
-  let o = 0
-  let acc = 0
-  let bits = 0
-  for (let i = 0; i < end; i++) {
-    const c = text.charCodeAt(i)
-    const v = c < 128 ? (decodeTable[c] as number) : -1
-    if (v < 0)
-      throw new WebPushError(
-        'ERR_WP_BASE64URL',
-        `${field} is not valid base64url: unexpected character at position ${i} (only A-Z a-z 0-9 - _ are allowed)`,
-      )
-    acc = (acc << 6) | v
-    bits += 6
-    if (bits >= 8) {
-      bits -= 8
-      out[o++] = (acc >>> bits) & 0xff
-    }
-  }
-  return out
+  return decode64(BASE64URL, text, field)
 }

@@ -65,14 +65,27 @@ export function isBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array || (ArrayBuffer.isView(value) && value.constructor?.name === 'Uint8Array')
 }
 
-/** Describes a value for an error message without ever printing its contents. */
-export function describe(value: unknown): string {
+/**
+ * Describes a value for an error message without ever printing its contents (it may be a secret).
+ * @returns `'null'`, `'32 bytes'`, `'an array'`, `'a string of 12 characters'`, `'a number'`, ...
+ * @example
+ * ```ts
+ * throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `ttl must be a number, got ${describeValue(ttl)}`)
+ * ```
+ */
+export function describeValue(value: unknown): string {
   if (value === null) return 'null'
   if (isBytes(value)) return `${value.length} bytes`
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'string') return `a string of ${value.length} characters`
   return `a ${typeof value}`
 }
+
+/**
+ * The old name of {@link describeValue}, which does not clash with vitest's `describe`.
+ * @deprecated use `describeValue`
+ */
+export const describe: (value: unknown) => string = describeValue
 
 /**
  * Reads a binary argument given as bytes or base64url text and checks its length.
@@ -95,7 +108,7 @@ export function toBytes(
   else
     throw new WebPushError(
       'ERR_WP_INVALID_ARGUMENT',
-      `${field} must be a Uint8Array or a base64url string, got ${describe(value)}`,
+      `${field} must be a Uint8Array or a base64url string, got ${describeValue(value)}`,
     )
   if (length !== undefined && bytes.length !== length)
     throw new WebPushError(lengthCode, `${field} must be ${length} bytes, got ${bytes.length}`)
@@ -113,7 +126,7 @@ export function toInteger(
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
     throw new WebPushError(
       code,
-      `${field} must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? value : describe(value)}`,
+      `${field} must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? value : describeValue(value)}`,
     )
   return value
 }
@@ -122,7 +135,7 @@ export function toInteger(
 export function toOptions<T extends object>(value: unknown, field: string): Partial<T> {
   if (value === undefined) return {}
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} must be an object, got ${describe(value)}`)
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} must be an object, got ${describeValue(value)}`)
   return value as Partial<T>
 }
 
@@ -132,7 +145,7 @@ export function toOptions<T extends object>(value: unknown, field: string): Part
  */
 export function toEndpointUrl(value: unknown, field = 'endpoint'): URL {
   if (typeof value !== 'string')
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} must be a URL string, got ${describe(value)}`)
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} must be a URL string, got ${describeValue(value)}`)
   let url: URL
   try {
     url = new URL(value)

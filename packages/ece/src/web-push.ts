@@ -5,13 +5,13 @@
 import { type BackendName, backendByName, type CryptoBackend, getBackend } from './backend.js'
 import { base64urlEncode } from './base64url.js'
 import { type BytesLike, isBytes, toBytes, toOptions } from './bytes.js'
+import { type ContentEncoding, toContentEncoding } from './content-encoding.js'
 import { type Plaintext, toPlaintext } from './ece.js'
 import { WebPushError } from './errors.js'
-import { aesgcmContext, type ContentEncoding, contentKeys, webPushIkm } from './internal/derive.js'
+import { aesgcmContext, contentKeys, webPushIkm } from './internal/derive.js'
 import { decryptError, HEADER_BASE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
-import { publicKeyOf, randomSalt, toPrivateKey, toPublicKey } from './keys.js'
-
-export type { ContentEncoding }
+import { publicKeyOf, randomSalt } from './keys.js'
+import { toPrivateKey, toPublicKey } from './p256.js'
 
 /** RFC 8291 §4: the record size written in the header; a push message is one record. */
 const WEB_PUSH_RECORD_SIZE = 4096
@@ -76,22 +76,13 @@ export interface DecryptWebPushOptions {
   backend?: BackendName
 }
 
-function toEncoding(value: unknown): ContentEncoding {
-  if (value === undefined) return 'aes128gcm'
-  if (value === 'aes128gcm' || value === 'aesgcm') return value
-  throw new WebPushError(
-    'ERR_WP_UNSUPPORTED_ENCODING',
-    `encoding must be 'aes128gcm' or 'aesgcm', got ${typeof value === 'string' ? `'${value.slice(0, 32)}'` : typeof value}`,
-  )
-}
-
 /**
  * The largest plaintext one Web Push message can carry: the body (header included for
  * `aes128gcm`) must fit in 4096 bytes and in one record.
  * @returns 3993 for `aes128gcm` and 4078 for `aesgcm` at the default record size
  */
 export function maxPlaintextLength(encoding: ContentEncoding, recordSize = 4096): number {
-  const enc = toEncoding(encoding)
+  const enc = toContentEncoding(encoding)
   if (enc === 'aes128gcm') {
     if (!Number.isInteger(recordSize) || recordSize < 18)
       throw new WebPushError(
@@ -138,7 +129,7 @@ export async function encryptWebPush(
 ): Promise<EncryptedPush> {
   const data = toPlaintext(plaintext)
   const opts = toOptions<EncryptWebPushOptions>(options, 'options')
-  const encoding = toEncoding(opts.encoding)
+  const encoding = toContentEncoding(opts.encoding)
   const room = maxPlaintextLength(encoding)
   if (data.length > room)
     throw new WebPushError(
@@ -221,7 +212,7 @@ export async function decryptWebPush(
       `body must be a Uint8Array, got ${body === null ? 'null' : typeof body}`,
     )
   const opts = toOptions<DecryptWebPushOptions>(options, 'options')
-  const encoding = toEncoding(opts.encoding)
+  const encoding = toContentEncoding(opts.encoding)
   const k = toOptions<ReceiverKeys>(keys, 'keys')
   const privateKey = toPrivateKey(k.privateKey, 'privateKey')
   const uaPublic = toPublicKey(k.publicKey, 'publicKey')

@@ -8,6 +8,7 @@ import {
   createPublicKey,
   type ECDH,
   hkdfSync,
+  type JsonWebKey,
   type KeyObject,
   sign as nodeSign,
   verify as nodeVerify,
@@ -15,6 +16,7 @@ import {
 import type { BackendKey, CryptoBackend, KeyPair } from '../backend.js'
 import { base64urlEncode } from '../base64url.js'
 import { copyBytes } from '../bytes.js'
+import { pointToJwk } from '../jwk.js'
 
 const CURVE = 'prime256v1'
 const ONE = new Uint8Array([1])
@@ -40,16 +42,9 @@ function u8(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
 }
 
-function jwk(pair: KeyPair | { publicKey: Uint8Array }): Record<string, string> {
-  const { publicKey } = pair
-  const out: Record<string, string> = {
-    kty: 'EC',
-    crv: 'P-256',
-    x: base64urlEncode(publicKey.subarray(1, 33)),
-    y: base64urlEncode(publicKey.subarray(33, 65)),
-  }
-  if ('privateKey' in pair) out.d = base64urlEncode(pair.privateKey)
-  return out
+/** The private JWK of a key pair (RFC 7518 §6.2.2: the public members and `d`). */
+function privateJwk(pair: KeyPair): JsonWebKey {
+  return { ...pointToJwk(pair.publicKey), d: base64urlEncode(pair.privateKey) }
 }
 
 export const nodeBackend: CryptoBackend = {
@@ -117,7 +112,7 @@ export const nodeBackend: CryptoBackend = {
   },
 
   async importSigningKey(pair) {
-    const key = createPrivateKey({ key: jwk(pair), format: 'jwk' })
+    const key = createPrivateKey({ key: privateJwk(pair), format: 'jwk' })
     return { backend: 'node', key } satisfies SigningKey
   },
 
@@ -127,7 +122,7 @@ export const nodeBackend: CryptoBackend = {
 
   async verify(publicKey, data, signature) {
     try {
-      const key = createPublicKey({ key: jwk({ publicKey }), format: 'jwk' })
+      const key = createPublicKey({ key: pointToJwk(publicKey), format: 'jwk' })
       return nodeVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature)
     } catch {
       return false

@@ -1,6 +1,7 @@
 /** The WebCrypto backend (`crypto.subtle`): browsers, Deno, Bun, Cloudflare Workers, Node. */
 import type { BackendKey, CryptoBackend, KeyPair } from '../backend.js'
 import { base64urlDecode, base64urlEncode } from '../base64url.js'
+import { pointToJwk } from '../jwk.js'
 
 interface WebKey extends BackendKey {
   readonly key: CryptoKey
@@ -21,15 +22,9 @@ function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     : new Uint8Array(bytes)
 }
 
+/** The private JWK of a key pair (RFC 7518 §6.2.2: the public members and `d`). */
 function privateJwk(pair: KeyPair): JsonWebKey {
-  return {
-    kty: 'EC',
-    crv: 'P-256',
-    x: base64urlEncode(pair.publicKey.subarray(1, 33)),
-    y: base64urlEncode(pair.publicKey.subarray(33, 65)),
-    d: base64urlEncode(pair.privateKey),
-    ext: true,
-  }
+  return { ...pointToJwk(pair.publicKey), d: base64urlEncode(pair.privateKey), ext: true }
 }
 
 async function importPublic(publicKey: Uint8Array, algorithm: typeof ECDH | typeof ECDSA): Promise<CryptoKey> {

@@ -4,9 +4,7 @@
  */
 import type { CryptoBackend } from '../backend.js'
 import { concatBytes, utf8Encode } from '../bytes.js'
-
-/** The two content encodings Web Push uses. */
-export type ContentEncoding = 'aes128gcm' | 'aesgcm'
+import type { ContentEncoding } from '../content-encoding.js'
 
 const ONE = Uint8Array.of(1)
 /** The info strings, and each followed by HKDF-Expand's single counter octet 0x01. */
