@@ -28,7 +28,7 @@ import { selfSignedCertificate } from './internal/cert.js'
 import { type AckUpdate, type ClientFrame, parseClientFrame } from './internal/frames.js'
 import { type Limits, resolveLimits } from './internal/limits.js'
 import { requestPath } from './internal/request-target.js'
-import { isUserAgentOrigin, refuseUpgrade } from './internal/websocket.js'
+import { isUserAgentOrigin, probe, refuseUpgrade } from './internal/websocket.js'
 import type { AckRecord, FaultRule, PushService, PushServiceOptions, ReceivedPush, TestSubscriber } from './types.js'
 
 /** RFC 8030 §7.2: push services must accept at least 4096 bytes of body; like the big ones, we take no more. */
@@ -38,6 +38,8 @@ const URGENCIES = new Set(['very-low', 'low', 'normal', 'high'])
 const TOPIC = /^[A-Za-z0-9_-]{1,32}$/
 /** The uaids this service hands out (autopush's: a UUID without hyphens). */
 const UAID = /^[0-9a-f]{32}$/i
+/** How long the connection holding a uaid has to answer a ping when a new hello asks for that uaid. */
+const UAID_PROBE_MS = 2000
 /**
  * Unread bytes a connection may leave on top of its waiting notifications (at most 8 KiB each: 4096
  * bytes of body in base64url and the headers) before it is cut rather than buffered for.
@@ -853,13 +855,25 @@ export class LocalPushService implements PushService {
     clearTimeout(connection.helloTimer)
     connection.state = 'hello'
     // Keep the uaid Firefox knows: answering another one makes it drop every subscription.
-    const uaid = asked !== undefined && UAID.test(asked) ? asked : newId()
-    const previous = this.#agents.get(uaid)?.connection
-    if (previous !== undefined) {
-      this.#shut(previous, 4001, 'replaced by a newer connection')
-      this.#onClose(previous)
+    const uaid = asked !== undefined && UAID.test(asked) ? asked : undefined
+    const holder = uaid === undefined ? undefined : this.#agents.get(uaid)?.connection
+    if (uaid === undefined || holder === undefined) {
+      this.#bind(connection, uaid ?? newId())
+      return
     }
-    this.#bind(connection, uaid)
+    // The uaid is bound to an open connection. If that one still answers, this is someone else with its
+    // uaid: they get a fresh one (Firefox drops its registrations on seeing one, which is right for an
+    // impostor). If it does not, it is a dead connection Firefox left behind, and Firefox gets its uaid back.
+    probe(holder.ws, UAID_PROBE_MS).then((alive) =>
+      this.#guard(connection, () => {
+        if (connection.state !== 'hello') return // closed meanwhile
+        if (!alive && this.#agents.get(uaid)?.connection === holder) {
+          holder.ws.terminate()
+          this.#onClose(holder)
+        }
+        this.#bind(connection, this.#agents.get(uaid)?.connection === undefined ? uaid : newId())
+      }),
+    )
   }
 
   /** Binds a connection to a uaid until it closes, answers its hello, and sends what waits for it. */

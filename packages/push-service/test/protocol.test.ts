@@ -55,12 +55,41 @@ describe('hello', () => {
     expect((await agent.closed).code).toBe(4002)
   })
 
-  it('closes the older of two connections with the same uaid', async () => {
-    const first = await firefox()
-    const uaid = await first.hello()
-    const second = await firefox()
-    await second.hello(uaid)
-    expect((await first.closed).code).toBe(4001)
+  it('binds a uaid to the connection that holds it: a second hello with it gets a fresh uaid', async () => {
+    const holder = await firefox()
+    const uaid = await holder.hello()
+    const { channelID, endpoint } = await holder.register(paddedKey)
+    const impostor = await firefox()
+    const other = await impostor.hello(uaid)
+    // Firefox drops its registrations when the uaid it gets back is not the one it sent.
+    expect(other).toMatch(/^[0-9a-f]{32}$/)
+    expect(other).not.toBe(uaid)
+    // The holder stays connected and keeps getting its messages; the impostor gets none of them.
+    const response = await send(details(subscriptionFor(endpoint), 'for the holder', vapid))
+    expect(response.status).toBe(201)
+    expect(await holder.next()).toMatchObject({ channelID, version: messageId(response, service.url) })
+    await impostor.nothing()
+    // An unregister from the impostor does not reach the holder's channel.
+    impostor.send({ messageType: 'unregister', channelID, code: 200 })
+    expect(await impostor.next()).toMatchObject({ messageType: 'unregister', channelID })
+    expect((await send(details(subscriptionFor(endpoint), 'still there', vapid))).status).toBe(201)
+    expect(await holder.next()).toMatchObject({ channelID })
+  })
+
+  it('gives the uaid to a new connection when its holder no longer answers pings', async () => {
+    const stale = await firefox()
+    const uaid = await stale.hello()
+    const { channelID, endpoint } = await stale.register(paddedKey)
+    // A connection the server still has open but that nobody reads any more (a half-open socket).
+    stale.ws.pause()
+    const started = Date.now()
+    const back = await firefox()
+    expect(await back.hello(uaid)).toBe(uaid)
+    expect(Date.now() - started).toBeLessThan(5000)
+    const response = await send(details(subscriptionFor(endpoint), 'to the live one', vapid))
+    expect(await back.next()).toMatchObject({ channelID, version: messageId(response, service.url) })
+    stale.ws.resume()
+    expect((await stale.closedWithin(5000)).code).toBe(1006)
   })
 
   it('answers a ping ({}) with {}', async () => {

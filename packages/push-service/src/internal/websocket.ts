@@ -1,5 +1,6 @@
-/** Small helpers of the WebSocket side: who may upgrade, and how a refusal is answered. */
+/** Small helpers of the WebSocket side: who may upgrade, how a refusal is answered, and a liveness probe. */
 import type { Duplex } from 'node:stream'
+import type { WebSocket } from 'ws'
 
 /**
  * Whether a WebSocket upgrade's `Origin` can be a push client's. Firefox's PushServiceWebSocket opens
@@ -15,4 +16,26 @@ export function isUserAgentOrigin(origin: string | undefined): boolean {
 export function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   socket.once('finish', () => socket.destroy())
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}
+
+/** Pings `ws`: true on its pong (RFC 6455 §5.5.3), false when it closes or `ms` pass first. */
+export function probe(ws: WebSocket, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (ws.readyState !== ws.OPEN) {
+      resolve(false)
+      return
+    }
+    const done = (alive: boolean) => {
+      clearTimeout(timer)
+      ws.off('pong', onPong)
+      ws.off('close', onClose)
+      resolve(alive)
+    }
+    const onPong = () => done(true)
+    const onClose = () => done(false)
+    const timer = setTimeout(() => done(false), ms)
+    ws.on('pong', onPong)
+    ws.on('close', onClose)
+    ws.ping()
+  })
 }
