@@ -16,6 +16,8 @@ import { lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { WebPushError } from '@wp/ece'
+import { base64urlEncode, equalBytes } from '@wp/ece/utils'
+import { parseVapidAuthorization } from './authorization.js'
 import { audienceOf, vapidHeaders } from './headers.js'
 import { generateVapidKeys, importPublicKey, importVapidKey, readKeyFile, readVapidKeyFile } from './keys.js'
 import { checkAudience, verifyVapidToken } from './token.js'
@@ -34,7 +36,8 @@ Commands:
       --legacy               the aesgcm-era headers (Authorization: WebPush, Crypto-Key: p256ecdsa=)
       --json                 print the headers as JSON
   verify                     check a token's signature and claims; prints the claims as JSON
-      --token JWT            the token (or a whole "vapid t=..., k=..." value)
+      --token JWT            the token, or a whole Authorization value ("vapid t=..., k=..." or
+                             "WebPush ..."); its k= must be the key of --key
       --key FILE             a public or private key file (PEM or DER)
       --audience ORIGIN      also require this "aud"
   application-server-key     print the key a page passes to pushManager.subscribe()
@@ -92,6 +95,19 @@ async function writeNewFile(path: string, data: string, mode: number, replace: b
     await unlink(target).catch(() => {})
     throw error
   }
+}
+
+/**
+ * The token of a whole `Authorization` value, read as a push service reads it (RFC 8292 §3 `vapid
+ * t=…, k=…`, or `WebPush …`, whose key is the one of the key file). A `k=` must be the key of the key
+ * file: a push service verifies the token with `k`, so a token that verifies with the file's key
+ * under another `k` is refused there.
+ */
+function tokenOfHeader(value: string, publicKey: Uint8Array, keyFile: string): string {
+  const credentials = parseVapidAuthorization(value, `p256ecdsa=${base64urlEncode(publicKey)}`)
+  if (!equalBytes(credentials.publicKey, publicKey))
+    throw new WebPushError('ERR_WP_VAPID_TOKEN', `the k= key of the Authorization value is not the key in ${keyFile}`)
+  return credentials.token
 }
 
 async function readJson(path: string, what: string): Promise<Record<string, unknown>> {
@@ -207,13 +223,12 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         break
       }
       case 'verify': {
-        let token = values.token
-        if (token === undefined) throw new UsageError('verify needs --token JWT')
-        const match = /t=([^,\s]+)/.exec(token) ?? /^(?:WebPush|vapid)\s+(\S+)$/i.exec(token.trim())
-        if (match) token = match[1] as string
+        const value = values.token
+        if (value === undefined) throw new UsageError('verify needs --token JWT')
         const bytes = await readKeyFile(keyFile)
         const text = new TextDecoder().decode(bytes)
         const publicKey = importPublicKey(text.includes('-----BEGIN') ? text : new Uint8Array(bytes))
+        const token = /\s/.test(value.trim()) ? tokenOfHeader(value, publicKey, keyFile) : value
         const claims = await verifyVapidToken(
           token,
           publicKey,

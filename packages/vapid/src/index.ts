@@ -1,4 +1,5 @@
 export { WebPushError, type WebPushErrorCode } from '@wp/ece'
+export { parseVapidAuthorization, type VapidAuthorization } from './authorization.js'
 export { audienceOf, type VapidHeadersOptions, VapidSigner, type VapidSignerOptions, vapidHeaders } from './headers.js'
 export {
   type EcJwk,

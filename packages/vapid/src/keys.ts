@@ -11,7 +11,8 @@ import {
   toPublicKey,
   WebPushError,
 } from '@wp/ece/utils'
-import { decodeBase64, readDerKey, readPemBlocks, toPem, writePkcs8, writeSec1, writeSpki } from './internal/der.js'
+import { readDerKey, writePkcs8, writeSec1, writeSpki } from './internal/key-der.js'
+import { decodeBase64, readPemBlocks, toPem } from './internal/pem.js'
 
 /** A P-256 JSON Web Key (RFC 7517, RFC 7518 §6.2). */
 export interface EcJwk {

@@ -8,6 +8,7 @@ import {
   utf8Encode,
   WebPushError,
 } from '@wp/ece/utils'
+import { splitJws } from './internal/jws.js'
 import { asKeyError, importPublicKey, importVapidKey, type VapidKey, type VapidKeyInput } from './keys.js'
 
 /** RFC 8292 §2 and the push services: a token may be valid for at most 24 hours. */
@@ -184,12 +185,7 @@ export async function verifyVapidToken(
   options?: VerifyVapidTokenOptions | null,
 ): Promise<VapidClaims> {
   const { audience, now } = verifyOptions(options)
-  if (typeof token !== 'string') throw tokenError('the token must be a string')
-  // RFC 7515 §2: JWS segments are base64url without padding.
-  if (token.includes('=')) throw tokenError('the token has base64 padding, which JWS forbids')
-  const parts = token.split('.')
-  if (parts.length !== 3) throw tokenError('the token is not a JWS compact serialisation (three dot-separated parts)')
-  const [headerText, payloadText, signatureText] = parts as [string, string, string]
+  const [headerText, payloadText, signatureText] = splitJws(token)
   let header: { alg?: unknown; typ?: unknown }
   let claims: VapidClaims
   let signature: Uint8Array

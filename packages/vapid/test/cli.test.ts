@@ -312,6 +312,30 @@ describe.concurrent('vapid CLI', () => {
     failed(expect, wrong, 1, 'ERR_WP_VAPID_TOKEN')
   })
 
+  it('verify reads a whole Authorization value as a push service does: any order, quotes, WebPush; k= must be the key', async ({
+    expect,
+  }) => {
+    const { dir, key } = await keyFolder()
+    const other = await importVapidKey((await generateVapidKeys()).privateKey)
+    const { token } = parseVapidHeaders(await vapidHeaders({ key, endpoint: `${AUD}/fcm/send/x`, subject: SUB }))
+    const k = key.applicationServerKey
+    const verify = (value: string): Promise<Run> => vapid(dir, 'verify', '--token', value, '--key', 'public_key.pem')
+    const [reordered, quoted, legacy, otherK, noK] = await Promise.all([
+      verify(`VAPID k=${k} ,t=${token}`),
+      verify(`vapid t="${token}", k="${k}"`),
+      verify(`WebPush ${token}`),
+      // The token verifies with the key file, but a push service verifies it with k= and refuses it.
+      verify(`vapid t=${token}, k=${other.applicationServerKey}`),
+      verify(`vapid t=${token}`),
+    ])
+    for (const run of [reordered, quoted, legacy]) {
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ aud: AUD, sub: SUB })
+    }
+    failed(expect, otherK, 1, 'ERR_WP_VAPID_TOKEN')
+    failed(expect, noK, 1, 'ERR_WP_VAPID_TOKEN')
+  })
+
   it('--help exits 0 on stdout; an unknown command or option exits 2 on stderr', async ({ expect }) => {
     const dir = fresh()
     const [help, unknown, option] = await Promise.all([

@@ -16,7 +16,8 @@ import {
   type VapidKeyInput,
   verifyVapidToken,
 } from '../src/index.js'
-import { readPemBlocks, writePkcs8, writeSec1 } from '../src/internal/der.js'
+import { writePkcs8, writeSec1 } from '../src/internal/key-der.js'
+import { readPemBlocks } from '../src/internal/pem.js'
 import { AUDIENCE, expectCode, openssl, SUBJECT, tempDir } from './helpers.js'
 
 /** A base64url value cut to `length` bytes, or grown to it with junk bytes after the real ones. */

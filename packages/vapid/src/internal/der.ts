@@ -1,45 +1,225 @@
 /**
- * The little DER (X.690) this package needs: reading and writing P-256 keys in SEC 1 (RFC 5915),
- * PKCS #8 (RFC 5958) and SubjectPublicKeyInfo (RFC 5480) form.
+ * The little DER (ITU-T X.690) this repository needs, written once: a reader of the definite-length
+ * TLVs in a key, and a writer of the elements of keys and self-signed certificates. Only the subset
+ * needed: single-byte tags (tag numbers below 31), definite lengths, no indefinite forms. The writer
+ * is published to the other @wp packages as `@wp/vapid/der`.
  */
-import { WebPushError } from '@wp/ece'
-import { concatBytes } from '@wp/ece/utils'
+import { concatBytes, WebPushError } from '@wp/ece/utils'
 
-const SEQUENCE = 0x30
-const INTEGER = 0x02
-const OCTET_STRING = 0x04
-const BIT_STRING = 0x03
-const OID = 0x06
-
-/** 1.2.840.10045.2.1 id-ecPublicKey (RFC 5480 §2.1.1). */
-const ID_EC_PUBLIC_KEY = Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01)
-/** 1.2.840.10045.3.1.7 secp256r1 / prime256v1 (RFC 5480 §2.1.1.1). */
-const SECP256R1 = Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07)
-const KNOWN_ALGORITHMS: Record<string, string> = {
-  '2a864886f70d010101': 'an RSA key',
-  '2b6570': 'an Ed25519 key',
-  '2b6571': 'an Ed448 key',
-  '2a8648ce380401': 'a DSA key',
+/** Universal tags (X.690 §8; SEQUENCE and SET with the constructed bit, 0x20, set). */
+export const TAG: {
+  readonly BOOLEAN: 0x01
+  readonly INTEGER: 0x02
+  readonly BIT_STRING: 0x03
+  readonly OCTET_STRING: 0x04
+  readonly NULL: 0x05
+  readonly OID: 0x06
+  readonly UTF8_STRING: 0x0c
+  readonly PRINTABLE_STRING: 0x13
+  readonly IA5_STRING: 0x16
+  readonly UTC_TIME: 0x17
+  readonly GENERALIZED_TIME: 0x18
+  readonly SEQUENCE: 0x30
+  readonly SET: 0x31
+} = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  UTF8_STRING: 0x0c,
+  PRINTABLE_STRING: 0x13,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  SEQUENCE: 0x30,
+  SET: 0x31,
 }
-const KNOWN_CURVES: Record<string, string> = {
-  '2b81040022': 'P-384',
-  '2b81040023': 'P-521',
-  '2b8104000a': 'secp256k1',
+
+function argument(message: string): WebPushError {
+  return new WebPushError('ERR_WP_INVALID_ARGUMENT', message)
 }
 
-/** One parsed TLV. */
-interface Node {
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/**
+ * One DER element: `tag`, the length of the concatenated `parts`, then the parts.
+ *
+ * X.690 §10.1: DER uses the definite form with the fewest length octets: one octet below 0x80,
+ * else 0x80 | n followed by n big-endian octets (0x81 for 0x80-0xff, 0x82 up to 0xffff, 0x83 up to
+ * 0xffffff, ...).
+ * @param tag a single-octet tag: a {@link TAG}, or a context-specific `0x80 | n` / `0xa0 | n`
+ * @returns the encoding, in a fresh buffer
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a tag that is not one octet with a tag number below 31
+ * @example
+ * tlv(TAG.OCTET_STRING, Uint8Array.of(1, 2)) // 04 02 01 02
+ * tlv(TAG.SEQUENCE, tlv(TAG.NULL))           // 30 02 05 00
+ */
+export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  // X.690 §8.1.2.4: tag number 31 (0x1f in the low bits) means "more tag octets follow".
+  if (!Number.isInteger(tag) || tag < 0 || tag > 0xff || (tag & 0x1f) === 0x1f)
+    throw argument(`a DER tag must be one octet with a tag number below 31, got ${tag}`)
+  let length = 0
+  for (const part of parts) length += part.length
+  let header: Uint8Array
+  if (length < 0x80) header = Uint8Array.of(tag, length)
+  else {
+    const octets: number[] = []
+    for (let n = length; n > 0; n = Math.floor(n / 256)) octets.unshift(n % 256)
+    header = Uint8Array.of(tag, 0x80 | octets.length, ...octets)
+  }
+  return concatBytes(header, ...parts)
+}
+
+/** A SEQUENCE (X.690 §8.9) of the given encoded elements, in order. */
+export function sequence(...elements: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  return tlv(TAG.SEQUENCE, ...elements)
+}
+
+/**
+ * A SET OF (X.690 §8.12) the given encoded elements. X.690 §11.6: DER orders them by their
+ * encodings, as octet strings (a shorter one first when it is a prefix of a longer one).
+ */
+export function set(...elements: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const sorted = [...elements].sort(compareBytes)
+  return tlv(TAG.SET, ...sorted)
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number)
+  return a.length - b.length
+}
+
+/**
+ * A non-negative INTEGER (X.690 §8.3), from a number, a bigint or the unsigned big-endian bytes of
+ * its magnitude (a serial number, an ECDSA `r`). X.690 §8.3.2: the fewest octets, so leading zero
+ * octets are dropped, and one zero octet is put back in front of a first octet of 0x80 or more,
+ * which would otherwise read as negative.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a negative or non-integer number
+ * @example
+ * integer(2)                       // 02 01 02 (an X.509 v3 version)
+ * integer(Uint8Array.of(0x80, 1)) // 02 03 00 80 01
+ */
+export function integer(value: number | bigint | Uint8Array): Uint8Array<ArrayBuffer> {
+  let bytes: Uint8Array
+  if (value instanceof Uint8Array) bytes = value
+  else {
+    if (typeof value === 'number' && !Number.isSafeInteger(value))
+      throw argument(`a DER INTEGER must be a safe integer, got ${value}`)
+    let n = BigInt(value)
+    if (n < 0n) throw argument('a DER INTEGER here must not be negative')
+    const octets: number[] = []
+    for (; n > 0n; n >>= 8n) octets.unshift(Number(n & 0xffn))
+    bytes = Uint8Array.from(octets)
+  }
+  let start = 0
+  while (start < bytes.length - 1 && bytes[start] === 0) start++
+  const magnitude = bytes.subarray(start)
+  if (magnitude.length === 0) return tlv(TAG.INTEGER, Uint8Array.of(0))
+  return (magnitude[0] as number) >= 0x80 ? tlv(TAG.INTEGER, Uint8Array.of(0), magnitude) : tlv(TAG.INTEGER, magnitude)
+}
+
+/**
+ * An OBJECT IDENTIFIER (X.690 §8.19) from its dotted form: the first two arcs as 40 × a + b, then
+ * each arc in base 128, high bit set on every octet but the last.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for text that is not an OID (first arc 0-2, second
+ *   below 40 under 0 and 1, at least two arcs)
+ * @example
+ * oid('1.2.840.10045.2.1') // 06 07 2a 86 48 ce 3d 02 01 (id-ecPublicKey)
+ */
+export function oid(dotted: string): Uint8Array<ArrayBuffer> {
+  if (typeof dotted !== 'string' || dotted.length > 256 || !/^\d+(?:\.\d+)+$/.test(dotted))
+    throw argument('an OID must be dotted decimal arcs, such as 1.2.840.10045.2.1')
+  const arcs = dotted.split('.').map((arc) => BigInt(arc))
+  const [first, second] = arcs as [bigint, bigint]
+  if (first > 2n || (first < 2n && second >= 40n))
+    throw argument('an OID starts with 0, 1 or 2, and under 0 and 1 the second arc is below 40')
+  const out: number[] = []
+  for (const arc of [first * 40n + second, ...arcs.slice(2)]) {
+    const base128: number[] = [Number(arc & 0x7fn)]
+    for (let n = arc >> 7n; n > 0n; n >>= 7n) base128.unshift(Number(n & 0x7fn) | 0x80)
+    out.push(...base128)
+  }
+  return tlv(TAG.OID, Uint8Array.from(out))
+}
+
+/** A BIT STRING (X.690 §8.6) of whole octets: the unused-bits octet 0, then `bytes`. */
+export function bitString(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return tlv(TAG.BIT_STRING, Uint8Array.of(0), bytes)
+}
+
+/** An OCTET STRING (X.690 §8.7) holding the concatenated `parts` (an encoded element, for an X.509 extension's value). */
+export function octetString(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  return tlv(TAG.OCTET_STRING, ...parts)
+}
+
+/** A BOOLEAN (X.690 §8.2); X.690 §11.1: DER writes TRUE as 0xff. */
+export function boolean(value: boolean): Uint8Array<ArrayBuffer> {
+  return tlv(TAG.BOOLEAN, Uint8Array.of(value ? 0xff : 0))
+}
+
+/** A UTF8String (X.690 §8.23) of `text`. */
+export function utf8String(text: string): Uint8Array<ArrayBuffer> {
+  return tlv(TAG.UTF8_STRING, new TextEncoder().encode(text))
+}
+
+/**
+ * A certificate validity time (RFC 5280 §4.1.2.5): UTCTime `YYMMDDHHMMSSZ` for the years 1950 to
+ * 2049, GeneralizedTime `YYYYMMDDHHMMSSZ` from 2050, in UTC, to the second (milliseconds dropped).
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for an invalid Date or a year outside 1950-9999
+ */
+export function time(date: Date): Uint8Array<ArrayBuffer> {
+  const ms = date instanceof Date ? date.getTime() : Number.NaN
+  const year = new Date(ms).getUTCFullYear()
+  if (!Number.isFinite(ms) || year < 1950 || year > 9999)
+    throw argument('a certificate time must be a valid Date from 1950 to 9999')
+  const iso = new Date(ms).toISOString() // 2026-01-02T03:04:05.678Z
+  const rest = `${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`
+  return year < 2050
+    ? tlv(TAG.UTC_TIME, latin1(`${iso.slice(2, 4)}${rest}`))
+    : tlv(TAG.GENERALIZED_TIME, latin1(`${iso.slice(0, 4)}${rest}`))
+}
+
+function latin1(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0))
+}
+
+/** A context-specific constructed element `[n]` (0xa0 | n), as EXPLICIT tagging writes it: a certificate's `[0]` version, `[3]` extensions. */
+export function explicit(tagNumber: number, ...elements: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  return tlv(0xa0 | contextNumber(tagNumber), ...elements)
+}
+
+/** A context-specific primitive element `[n]` (0x80 | n), as IMPLICIT tagging of a primitive type writes it: a GeneralName's `[2]` dNSName, `[7]` iPAddress. */
+export function implicit(tagNumber: number, content: Uint8Array): Uint8Array<ArrayBuffer> {
+  return tlv(0x80 | contextNumber(tagNumber), content)
+}
+
+function contextNumber(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 30) throw argument(`a context tag number is from 0 to 30, got ${n}`)
+  return n
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** One element read from DER. */
+export interface DerElement {
   tag: number
+  /** The content octets (a view into the input). */
   value: Uint8Array
-  /** Offset just past this element. */
+  /** The offset just past this element. */
   end: number
 }
 
-function invalid(detail: string): WebPushError {
-  return new WebPushError('ERR_WP_VAPID_KEY', `the key is not a valid DER-encoded P-256 key: ${detail}`)
-}
-
-function read(bytes: Uint8Array, offset: number): Node {
+/**
+ * Reads the element at `offset`. X.690 §8.1.3: a definite length, in one octet or in 0x80 | n
+ * followed by n octets; at most 3 length octets (16 MiB), far more than a key holds.
+ * @param invalid makes the error for malformed input (the reader knows no error code of its own)
+ */
+export function readElement(bytes: Uint8Array, offset: number, invalid: (detail: string) => WebPushError): DerElement {
   if (offset + 2 > bytes.length) throw invalid('truncated')
   const tag = bytes[offset] as number
   let length = bytes[offset + 1] as number
@@ -54,233 +234,14 @@ function read(bytes: Uint8Array, offset: number): Node {
   return { tag, value: bytes.subarray(pos, pos + length), end: pos + length }
 }
 
-/** The children of a constructed element. */
-function children(node: Node): Node[] {
-  const out: Node[] = []
+/** The elements inside a constructed element, in order. */
+export function readChildren(element: DerElement, invalid: (detail: string) => WebPushError): DerElement[] {
+  const out: DerElement[] = []
   let offset = 0
-  while (offset < node.value.length) {
-    const child = read(node.value, offset)
+  while (offset < element.value.length) {
+    const child = readElement(element.value, offset, invalid)
     out.push(child)
     offset = child.end
   }
-  return out
-}
-
-function hex(bytes: Uint8Array): string {
-  let s = ''
-  for (const b of bytes) s += b.toString(16).padStart(2, '0')
-  return s
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i])
-}
-
-/** Checks an AlgorithmIdentifier is id-ecPublicKey on P-256, naming what it is otherwise. */
-function checkAlgorithm(node: Node | undefined): void {
-  if (node?.tag !== SEQUENCE) throw invalid('no algorithm identifier')
-  const [oid, params] = children(node)
-  if (oid?.tag !== OID) throw invalid('no algorithm identifier')
-  if (!sameBytes(oid.value, ID_EC_PUBLIC_KEY)) {
-    const what = KNOWN_ALGORITHMS[hex(oid.value)] ?? 'not an elliptic-curve key'
-    throw new WebPushError('ERR_WP_VAPID_KEY', `VAPID needs a P-256 (prime256v1) EC key; this is ${what}`)
-  }
-  checkCurve(params)
-}
-
-function checkCurve(params: Node | undefined): void {
-  if (params === undefined) return
-  if (params.tag !== OID) throw invalid('explicit curve parameters are not supported; use the named curve prime256v1')
-  if (!sameBytes(params.value, SECP256R1)) {
-    const curve = KNOWN_CURVES[hex(params.value)] ?? 'another curve'
-    throw new WebPushError('ERR_WP_VAPID_KEY', `VAPID needs a P-256 (prime256v1) key; this key is on ${curve}`)
-  }
-}
-
-/** A key read from DER: the private scalar (absent for a public key) and the public point if present. */
-export interface DerKey {
-  privateKey?: Uint8Array
-  publicKey?: Uint8Array
-}
-
-/** RFC 5915 ECPrivateKey: SEQUENCE { 1, OCTET STRING d, [0] curve OPTIONAL, [1] BIT STRING Q OPTIONAL }. */
-function readEcPrivateKey(node: Node): DerKey {
-  if (node.tag !== SEQUENCE) throw invalid('ECPrivateKey is not a SEQUENCE')
-  const [version, d, ...rest] = children(node)
-  if (version?.tag !== INTEGER || version.value.length !== 1 || version.value[0] !== 1)
-    throw invalid('ECPrivateKey version is not 1')
-  if (d?.tag !== OCTET_STRING) throw invalid('no private key octets')
-  let privateKey = d.value
-  // Some encoders keep a leading zero or drop leading zeros: normalise to 32 bytes.
-  if (privateKey.length > 32) {
-    if (privateKey.subarray(0, privateKey.length - 32).some((b) => b !== 0))
-      throw new WebPushError(
-        'ERR_WP_VAPID_KEY',
-        `VAPID needs a P-256 key; this private key is ${privateKey.length} bytes`,
-      )
-    privateKey = privateKey.subarray(privateKey.length - 32)
-  } else if (privateKey.length < 32) {
-    if (privateKey.length < 20)
-      throw new WebPushError(
-        'ERR_WP_VAPID_KEY',
-        `VAPID needs a P-256 key; this private key is ${privateKey.length} bytes`,
-      )
-    privateKey = concatBytes(new Uint8Array(32 - privateKey.length), privateKey)
-  }
-  const out: DerKey = { privateKey }
-  for (const field of rest) {
-    if (field.tag === 0xa0) checkCurve(children(field)[0])
-    else if (field.tag === 0xa1) {
-      const bits = children(field)[0]
-      if (bits?.tag !== BIT_STRING || bits.value[0] !== 0) throw invalid('bad public key bit string')
-      out.publicKey = bits.value.subarray(1)
-    }
-  }
-  return out
-}
-
-/**
- * Reads a DER key: PKCS #8 PrivateKeyInfo, SEC 1 ECPrivateKey or SubjectPublicKeyInfo.
- * @throws WebPushError `ERR_WP_VAPID_KEY`, naming RSA, Ed25519, other curves and malformed input
- */
-export function readDerKey(bytes: Uint8Array): DerKey {
-  const top = read(bytes, 0)
-  if (top.tag !== SEQUENCE || top.end !== bytes.length) throw invalid('not a single DER SEQUENCE')
-  const items = children(top)
-  const [first, second, third] = items
-  // SubjectPublicKeyInfo: SEQUENCE { AlgorithmIdentifier, BIT STRING }
-  if (first?.tag === SEQUENCE && second?.tag === BIT_STRING) {
-    checkAlgorithm(first)
-    if (second.value[0] !== 0) throw invalid('bad public key bit string')
-    return { publicKey: second.value.subarray(1) }
-  }
-  if (first?.tag === INTEGER && first.value.length === 1) {
-    // PKCS #8: SEQUENCE { 0, AlgorithmIdentifier, OCTET STRING { ECPrivateKey } }
-    if (first.value[0] === 0 && second?.tag === SEQUENCE) {
-      checkAlgorithm(second)
-      if (third?.tag !== OCTET_STRING) throw invalid('no private key in PKCS #8')
-      return readEcPrivateKey(read(third.value, 0))
-    }
-    if (first.value[0] === 1 && second?.tag === OCTET_STRING) return readEcPrivateKey(top)
-    // PKCS #1 RSAPrivateKey starts with version 0 then INTEGER modulus.
-    if (first.value[0] === 0 && second?.tag === INTEGER)
-      throw new WebPushError('ERR_WP_VAPID_KEY', 'VAPID needs a P-256 (prime256v1) EC key; this is an RSA key')
-  }
-  throw invalid('not a PKCS #8, SEC 1 or SubjectPublicKeyInfo structure')
-}
-
-function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
-  const value = concatBytes(...parts)
-  const n = value.length
-  const length =
-    n < 0x80 ? Uint8Array.of(n) : n < 0x100 ? Uint8Array.of(0x81, n) : Uint8Array.of(0x82, n >> 8, n & 0xff)
-  return concatBytes(Uint8Array.of(tag), length, value)
-}
-
-const algorithm = (): Uint8Array => tlv(SEQUENCE, tlv(OID, ID_EC_PUBLIC_KEY), tlv(OID, SECP256R1))
-
-/** SEC 1 ECPrivateKey with the curve and the public key, as `openssl ec` writes it. */
-export function writeSec1(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array<ArrayBuffer> {
-  return tlv(
-    SEQUENCE,
-    tlv(INTEGER, Uint8Array.of(1)),
-    tlv(OCTET_STRING, privateKey),
-    tlv(0xa0, tlv(OID, SECP256R1)),
-    tlv(0xa1, tlv(BIT_STRING, Uint8Array.of(0), publicKey)),
-  ) as Uint8Array<ArrayBuffer>
-}
-
-/** PKCS #8 PrivateKeyInfo around an ECPrivateKey without the (redundant) curve, as OpenSSL 3 writes it. */
-export function writePkcs8(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array<ArrayBuffer> {
-  const ecPrivateKey = tlv(
-    SEQUENCE,
-    tlv(INTEGER, Uint8Array.of(1)),
-    tlv(OCTET_STRING, privateKey),
-    tlv(0xa1, tlv(BIT_STRING, Uint8Array.of(0), publicKey)),
-  )
-  return tlv(
-    SEQUENCE,
-    tlv(INTEGER, Uint8Array.of(0)),
-    algorithm(),
-    tlv(OCTET_STRING, ecPrivateKey),
-  ) as Uint8Array<ArrayBuffer>
-}
-
-/** SubjectPublicKeyInfo of a P-256 point. */
-export function writeSpki(publicKey: Uint8Array): Uint8Array<ArrayBuffer> {
-  return tlv(SEQUENCE, algorithm(), tlv(BIT_STRING, Uint8Array.of(0), publicKey)) as Uint8Array<ArrayBuffer>
-}
-
-/** PEM armour (RFC 7468) with 64-character lines. */
-export function toPem(label: string, der: Uint8Array): string {
-  let b64 = ''
-  // btoa over a binary string: available in every runtime this package supports.
-  let binary = ''
-  for (const byte of der) binary += String.fromCharCode(byte)
-  b64 = btoa(binary)
-  const lines = b64.match(/.{1,64}/g) ?? []
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`
-}
-
-const BEGIN = '-----BEGIN '
-const END = '-----END '
-const DASHES = '-----'
-const LABEL = /^[A-Z0-9 ]+$/
-
-/**
- * The blocks of a PEM text: label and DER bytes. Standard base64 inside, whitespace ignored (RFC 7468
- * §3); text around and between blocks is skipped. A block runs from its BEGIN line to an END line of
- * the same label before any other BEGIN; a BEGIN without one is skipped.
- *
- * One pass, linear in the length of the text: every search starts where the previous one stopped,
- * and the position of the next END line is kept, so no part of the text is scanned more than a few
- * times, however many BEGIN lines come without an END (a pattern such as
- * `BEGIN (.*?) END \1`, tried at each BEGIN, is quadratic there).
- */
-export function readPemBlocks(text: string): { label: string; der: Uint8Array }[] {
-  const out: { label: string; der: Uint8Array }[] = []
-  let end = -1
-  for (let begin = text.indexOf(BEGIN); begin >= 0; ) {
-    const labelStart = begin + BEGIN.length
-    // The first "-----" after the label is at or before the next BEGIN, which starts with one.
-    const labelEnd = text.indexOf(DASHES, labelStart)
-    if (labelEnd < 0) break
-    const bodyStart = labelEnd + DASHES.length
-    const next = text.indexOf(BEGIN, labelStart)
-    if (end < bodyStart) end = text.indexOf(END, bodyStart)
-    if (end < 0) break
-    const label = text.slice(labelStart, labelEnd)
-    if ((next < 0 || end < next) && LABEL.test(label) && text.startsWith(`${END}${label}${DASHES}`, end)) {
-      const body = text.slice(bodyStart, end)
-      // Headers such as "Proc-Type:" mean an encrypted (legacy) PEM.
-      if (body.includes(':'))
-        throw new WebPushError(
-          'ERR_WP_VAPID_KEY',
-          'encrypted PEM keys are not supported; export the key without a passphrase',
-        )
-      out.push({ label, der: decodeBase64(body.replace(/\s+/g, ''), `the PEM ${label} block`) })
-    }
-    begin = next
-  }
-  return out
-}
-
-/** Standard or URL-safe base64, padded or not (for DER given as text). */
-export function decodeBase64(text: string, field: string): Uint8Array {
-  // Linear: one character class, then at most two "=" at the very end.
-  if (!/^[A-Za-z0-9+/\-_]*={0,2}$/.test(text))
-    throw new WebPushError('ERR_WP_VAPID_KEY', `${field} is not valid base64`)
-  let length = text.length
-  while (length > 0 && text.charCodeAt(length - 1) === 61 /* = */) length--
-  if (length % 4 === 1) throw new WebPushError('ERR_WP_VAPID_KEY', `${field} is not valid base64`)
-  const binary = atob(
-    text
-      .slice(0, length)
-      .replace(/-/g, '+')
-      .replace(/_/g, '/')
-      .padEnd(Math.ceil(length / 4) * 4, '='),
-  )
-  const out = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
   return out
 }
