@@ -4,7 +4,7 @@
  * and the fields the service keeps have a bounded size, before any handler sees the frame. Unknown
  * extra fields are ignored, as autopush ignores them; optional fields may be absent or `null`.
  */
-import { describe as describeValue, WebPushError } from '@wp/ece/utils'
+import { describeValue, WebPushError } from '@wp/ece/utils'
 
 /** A channelID: Firefox makes one with `Services.uuid.generateUUID()`, autopush insists on a UUID. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -30,14 +30,15 @@ export type ClientFrame =
 /** Checks one value and gives it back typed, or throws naming `field` and what was expected. */
 type Check<T> = (value: unknown, field: string) => T
 
-function describe(value: unknown): string {
+/** `describeValue`, with "an object" and "nothing" for the cases a frame adds. */
+function described(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return 'an object'
   return describeValue(value)
 }
 
 function fail(field: string, expected: string, value: unknown): never {
-  throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} must be ${expected}, got ${describe(value)}`)
+  throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} must be ${expected}, got ${described(value)}`)
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
