@@ -3,7 +3,7 @@
  * `Authorization: vapid t=<jwt>, k=<key>`, and the aesgcm-era `Authorization: WebPush <jwt>` with
  * `Crypto-Key: p256ecdsa=<key>` (draft-ietf-webpush-vapid-01 §4).
  */
-import { describe, parseCryptoParams, toPublicKey, WebPushError } from '@wp/ece/utils'
+import { describeValue, parseCryptoParams, toPublicKey, WebPushError } from '@wp/ece/utils'
 import { splitJws } from './internal/jws.js'
 
 /** The credentials of a request, read by {@link parseVapidAuthorization}; the token is not verified yet. */
@@ -37,7 +37,7 @@ function malformed(message: string, cause?: unknown): WebPushError {
 }
 
 function checkHeader(value: unknown, name: string): string {
-  if (typeof value !== 'string') throw malformed(`the ${name} header must be a string, got ${describe(value)}`)
+  if (typeof value !== 'string') throw malformed(`the ${name} header must be a string, got ${describeValue(value)}`)
   if (value.length > MAX_HEADER_LENGTH)
     throw malformed(
       `the ${name} header is ${value.length} characters; at most ${MAX_HEADER_LENGTH} are read (a VAPID one is under 1,000)`,

@@ -1,6 +1,6 @@
 /** VAPID request headers for both content encodings, and a signer that reuses tokens. */
 import { type ContentEncoding, WebPushError } from '@wp/ece'
-import { toEndpointUrl, toInteger } from '@wp/ece/utils'
+import { toContentEncoding, toEndpointUrl, toInteger } from '@wp/ece/utils'
 import { importVapidKey, type VapidKey, type VapidKeyInput } from './keys.js'
 import {
   checkAudience,
@@ -28,11 +28,6 @@ export function audienceOf(endpoint: unknown): string {
   return toEndpointUrl(endpoint).origin
 }
 
-function toEncoding(encoding: unknown): ContentEncoding {
-  if (encoding === undefined || encoding === 'aes128gcm' || encoding === 'aesgcm') return encoding ?? 'aes128gcm'
-  throw new WebPushError('ERR_WP_UNSUPPORTED_ENCODING', "encoding must be 'aes128gcm' or 'aesgcm'")
-}
-
 /** Builds the headers of one encoding from a token and the public key. */
 function build(encoding: ContentEncoding, token: string, key: VapidKey): Record<string, string> {
   // RFC 8292 §3: `vapid t=<jwt>, k=<key>`; the aesgcm-era draft: `WebPush <jwt>` and `Crypto-Key: p256ecdsa=<key>`.
@@ -49,7 +44,7 @@ function build(encoding: ContentEncoding, token: string, key: VapidKey): Record<
 export async function vapidHeaders(options: VapidHeadersOptions): Promise<Record<string, string>> {
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'vapidHeaders needs { key, endpoint, subject }')
-  const encoding = toEncoding(options.encoding)
+  const encoding = toContentEncoding(options.encoding)
   const aud = audienceOf(options.endpoint)
   const sub = checkSubject(options.subject)
   const now = nowSeconds()
@@ -134,7 +129,7 @@ export class VapidSigner {
 
   /** The VAPID headers for a request to `endpoint` in `encoding` (default `aes128gcm`). */
   async headers(endpoint: string, encoding: ContentEncoding = 'aes128gcm'): Promise<Record<string, string>> {
-    const enc = toEncoding(encoding)
+    const enc = toContentEncoding(encoding)
     const aud = this.#audience(endpoint)
     const token = await this.token(aud)
     return build(enc, token, await (this.#key as Promise<VapidKey>))

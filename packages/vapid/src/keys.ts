@@ -2,17 +2,21 @@
 import {
   type BackendKey,
   type BackendName,
+  base64Decode,
   base64urlDecode,
   base64urlEncode,
+  equalBytes,
   getBackend,
   isBytes,
+  jwkToPoint,
+  pointToJwk,
   publicKeyOf,
   toPrivateKey,
   toPublicKey,
   WebPushError,
 } from '@wp/ece/utils'
 import { readDerKey, writePkcs8, writeSec1, writeSpki } from './internal/key-der.js'
-import { decodeBase64, readPemBlocks, toPem } from './internal/pem.js'
+import { readPemBlocks, toPem } from './internal/pem.js'
 
 /** A P-256 JSON Web Key (RFC 7517, RFC 7518 §6.2). */
 export interface EcJwk {
@@ -85,7 +89,7 @@ export class VapidKey {
     const derived = publicKeyOf(this.#privateKey)
     if (publicKey !== undefined) {
       const given = asKeyError(() => toPublicKey(publicKey, 'publicKey'))
-      if (base64urlEncode(given) !== base64urlEncode(derived))
+      if (!equalBytes(given, derived))
         throw new WebPushError('ERR_WP_VAPID_KEY', 'the public key given does not match the private key')
     }
     this.publicKey = derived
@@ -121,13 +125,7 @@ export class VapidKey {
 
   /** The private key as a JWK with `d`. */
   toJWK(): EcJwk {
-    return {
-      kty: 'EC',
-      crv: 'P-256',
-      x: base64urlEncode(this.publicKey.subarray(1, 33)),
-      y: base64urlEncode(this.publicKey.subarray(33, 65)),
-      d: base64urlEncode(this.#privateKey),
-    }
+    return { ...pointToJwk(this.publicKey), d: base64urlEncode(this.#privateKey) }
   }
 
   /** ES256 signature (64 bytes, `r || s`) of `data` on the current backend. */
@@ -188,29 +186,9 @@ function fromJwk(jwk: Record<string, unknown>): VapidKey {
   const privateKey = base64urlDecode(jwk.d, 'the JWK "d"')
   if (privateKey.length !== 32)
     throw new WebPushError('ERR_WP_VAPID_KEY', `the JWK "d" must be 32 bytes, got ${privateKey.length}`)
-  const publicKey = jwk.x !== undefined || jwk.y !== undefined ? jwkPoint(jwk) : undefined
+  // RFC 7518 §6.2.1.2-§6.2.1.3: "x" and "y", when given, are each exactly 32 bytes (never padded or cut).
+  const publicKey = jwk.x !== undefined || jwk.y !== undefined ? jwkToPoint(jwk, 'the JWK') : undefined
   return new VapidKey(privateKey, publicKey)
-}
-
-/**
- * The 65-byte uncompressed point of a JWK's "x" and "y". RFC 7518 §6.2.1.2-§6.2.1.3: each is the
- * full-size coordinate, 32 bytes for P-256; a shorter or longer one is refused, never padded or cut.
- */
-function jwkPoint(jwk: Record<string, unknown>): Uint8Array {
-  if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string')
-    throw new WebPushError('ERR_WP_VAPID_KEY', 'the JWK must have both "x" and "y", as strings')
-  const x = base64urlDecode(jwk.x, 'the JWK "x"')
-  const y = base64urlDecode(jwk.y, 'the JWK "y"')
-  if (x.length !== 32 || y.length !== 32)
-    throw new WebPushError(
-      'ERR_WP_VAPID_KEY',
-      `the JWK "x" and "y" must be 32 bytes each, got ${x.length} and ${y.length}`,
-    )
-  const point = new Uint8Array(65)
-  point[0] = 4
-  point.set(x, 1)
-  point.set(y, 33)
-  return point
 }
 
 function fromPem(text: string): VapidKey {
@@ -230,6 +208,14 @@ function fromPem(text: string): VapidKey {
   if (block.label !== 'PRIVATE KEY' && block.label !== 'EC PRIVATE KEY')
     throw new WebPushError('ERR_WP_VAPID_KEY', `a PEM "${block.label}" block is not a VAPID private key`)
   return fromDer(block.der)
+}
+
+/**
+ * DER given as text, or a raw scalar in base64url: standard base64 (RFC 4648 §4) when it has a `+`
+ * or a `/`, base64url (§5) otherwise; padded or not, with no whitespace inside.
+ */
+function decodeDerText(text: string): Uint8Array {
+  return /[+/]/.test(text) ? base64Decode(text, 'the key') : base64urlDecode(text, 'the key')
 }
 
 function fromBytes(bytes: Uint8Array, what: string): VapidKey {
@@ -287,7 +273,7 @@ function importKey(input: VapidKeyInput): VapidKey {
       return importKey(parsed as VapidKeyInput)
     }
     if (text === '') throw new WebPushError('ERR_WP_VAPID_KEY', 'the key is an empty string')
-    return fromBytes(decodeBase64(text, 'the key'), 'the key')
+    return fromBytes(decodeDerText(text), 'the key')
   }
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
     const record = input as Record<string, unknown>
@@ -348,9 +334,7 @@ function readPublicKey(input: unknown): Uint8Array {
   if (typeof input === 'object' && input !== null && 'kty' in input) {
     const jwk = input as Record<string, unknown>
     if (typeof jwk.d === 'string') return fromJwk(jwk).publicKey
-    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256')
-      throw new WebPushError('ERR_WP_VAPID_KEY', 'the public JWK must be an EC P-256 key with "x" and "y"')
-    return toPublicKey(jwkPoint(jwk), 'the public key')
+    return jwkToPoint(jwk, 'the public JWK')
   }
   return toPublicKey(input, 'the public key')
 }

@@ -2,7 +2,7 @@
 import {
   base64urlDecode,
   base64urlEncode,
-  describe,
+  describeValue,
   getBackend,
   utf8Decode,
   utf8Encode,
@@ -157,16 +157,19 @@ function verifyOptions(options: unknown): { audience: string | undefined; now: n
   if (typeof options !== 'object' || Array.isArray(options))
     throw new WebPushError(
       'ERR_WP_INVALID_ARGUMENT',
-      `the options of verifyVapidToken must be an object, got ${describe(options)}`,
+      `the options of verifyVapidToken must be an object, got ${describeValue(options)}`,
     )
   const { audience, now } = options as { audience?: unknown; now?: unknown }
   if (now !== undefined && (typeof now !== 'number' || !Number.isFinite(now)))
     throw new WebPushError(
       'ERR_WP_INVALID_ARGUMENT',
-      `now must be a finite number of seconds since the epoch, got ${typeof now === 'number' ? now : describe(now)}`,
+      `now must be a finite number of seconds since the epoch, got ${typeof now === 'number' ? now : describeValue(now)}`,
     )
   if (audience !== undefined && typeof audience !== 'string')
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `audience must be an origin string, got ${describe(audience)}`)
+    throw new WebPushError(
+      'ERR_WP_INVALID_ARGUMENT',
+      `audience must be an origin string, got ${describeValue(audience)}`,
+    )
   return { audience, now: now ?? nowSeconds() }
 }
 

@@ -1,5 +1,5 @@
 /** PEM (RFC 7468): the armour around DER, read and written. */
-import { WebPushError } from '@wp/ece/utils'
+import { base64Decode, base64Encode, WebPushError } from '@wp/ece/utils'
 
 /**
  * PEM armour (RFC 7468 §2): `-----BEGIN label-----`, the standard base64 of `der` in lines of 64
@@ -8,10 +8,7 @@ import { WebPushError } from '@wp/ece/utils'
  * toPem('CERTIFICATE', der) // '-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n'
  */
 export function toPem(label: string, der: Uint8Array): string {
-  // btoa over a binary string: available in every runtime this package supports.
-  let binary = ''
-  for (const byte of der) binary += String.fromCharCode(byte)
-  const lines = btoa(binary).match(/.{1,64}/g) ?? []
+  const lines = base64Encode(der).match(/.{1,64}/g) ?? []
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`
 }
 
@@ -29,7 +26,8 @@ const LABEL = /^[A-Z0-9 ]+$/
  * and the position of the next END line is kept, so no part of the text is scanned more than a few
  * times, however many BEGIN lines come without an END (a pattern such as
  * `BEGIN (.*?) END \1`, tried at each BEGIN, is quadratic there).
- * @throws WebPushError `ERR_WP_VAPID_KEY` for an encrypted (legacy `Proc-Type:`) block or a body that is not base64
+ * @throws WebPushError `ERR_WP_VAPID_KEY` for an encrypted (legacy `Proc-Type:`) block, `ERR_WP_BASE64URL` for
+ *   a body that is not base64 (the key readers report both as `ERR_WP_VAPID_KEY`)
  */
 export function readPemBlocks(text: string): { label: string; der: Uint8Array }[] {
   const out: { label: string; der: Uint8Array }[] = []
@@ -52,29 +50,10 @@ export function readPemBlocks(text: string): { label: string; der: Uint8Array }[
           'ERR_WP_VAPID_KEY',
           'encrypted PEM keys are not supported; export the key without a passphrase',
         )
-      out.push({ label, der: decodeBase64(body.replace(/\s+/g, ''), `the PEM ${label} block`) })
+      // RFC 7468 §3: the body is standard base64 (RFC 4648 §4), with line breaks and spaces anywhere.
+      out.push({ label, der: base64Decode(body.replace(/\s+/g, ''), `the PEM ${label} block`) })
     }
     begin = next
   }
-  return out
-}
-
-/** Standard or URL-safe base64, padded or not (for DER given as text). */
-export function decodeBase64(text: string, field: string): Uint8Array {
-  // Linear: one character class, then at most two "=" at the very end.
-  if (!/^[A-Za-z0-9+/\-_]*={0,2}$/.test(text))
-    throw new WebPushError('ERR_WP_VAPID_KEY', `${field} is not valid base64`)
-  let length = text.length
-  while (length > 0 && text.charCodeAt(length - 1) === 61 /* = */) length--
-  if (length % 4 === 1) throw new WebPushError('ERR_WP_VAPID_KEY', `${field} is not valid base64`)
-  const binary = atob(
-    text
-      .slice(0, length)
-      .replace(/-/g, '+')
-      .replace(/_/g, '/')
-      .padEnd(Math.ceil(length / 4) * 4, '='),
-  )
-  const out = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
   return out
 }
