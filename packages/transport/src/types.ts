@@ -69,7 +69,10 @@ export interface TransportOptions {
   http2?: 'auto' | boolean
   /** Most HTTP/1.1 connections open to one origin (default 64). HTTP/2 uses one session per origin. */
   maxConnectionsPerOrigin?: number
-  /** An HTTP CONNECT proxy URL (`http://user:pass@proxy:3128`). Node only. */
+  /**
+   * An HTTP CONNECT proxy URL (`http://user:pass@proxy:3128`, credentials percent-encoded). Checked
+   * by `createTransport`. Node only.
+   */
   proxy?: string
   /** A `fetch` to send with (for runtimes without Node's networking, or to wrap requests). */
   fetch?: typeof globalThis.fetch

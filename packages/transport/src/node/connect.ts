@@ -5,6 +5,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { connect as netConnect, type Socket } from 'node:net'
 import { type TLSSocket, connect as tlsConnect } from 'node:tls'
+import { WebPushError } from '@wp/ece'
 import { ipKind, isPrivateAddress } from '../address.js'
 import { forbiddenError, networkError } from '../errors.js'
 
@@ -17,10 +18,18 @@ export type Lookup = (
 
 export interface ConnectOptions {
   allowPrivateNetwork: boolean
-  proxy: URL | undefined
+  proxy: Proxy | undefined
   ca: string | string[] | undefined
   /** The resolver (default `dns.lookup`); the guard judges whatever it returns. */
   lookup?: Lookup | undefined
+}
+
+/** An HTTP CONNECT proxy, checked once by `checkProxy`. */
+export interface Proxy {
+  host: string
+  port: number
+  /** The `Proxy-Authorization` value for the URL's credentials. */
+  authorization: string | undefined
 }
 
 export interface Target {
@@ -45,6 +54,54 @@ export function guardedLookup(endpoint: string, allowPrivateNetwork: boolean, lo
       else callback(null, (usable[0] as LookupAddress).address, (usable[0] as LookupAddress).family)
     })
   }
+}
+
+const invalidProxy = (what: string) => new WebPushError('ERR_WP_INVALID_ARGUMENT', `proxy ${what}`)
+
+/** Whether `text` has a control character (C0 or DEL). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c === 0x7f) return true
+  }
+  return false
+}
+
+/**
+ * Checks the `proxy` option completely, so that no send can fail on it: an `http:` URL with a host,
+ * an optional port and optional percent-encoded credentials, nothing else. Messages never repeat
+ * the URL, which may carry a password.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT`
+ */
+export function checkProxy(value: unknown): Proxy {
+  if (typeof value !== 'string') throw invalidProxy('must be a string such as http://proxy:3128')
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw invalidProxy('must be a URL such as http://proxy:3128')
+  }
+  if (url.protocol !== 'http:') throw invalidProxy('must be an http: URL (an HTTP CONNECT proxy)')
+  if (url.hostname === '') throw invalidProxy('must name a host')
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '')
+    throw invalidProxy('must have no path, query or fragment: http://user:pass@host:port')
+  let authorization: string | undefined
+  if (url.username !== '' || url.password !== '') {
+    let user: string
+    let pass: string
+    try {
+      user = decodeURIComponent(url.username)
+      pass = decodeURIComponent(url.password)
+    } catch {
+      throw invalidProxy('credentials must be valid percent-encoded UTF-8')
+    }
+    // RFC 7617 §2: the user-id cannot contain a colon, and neither part control characters.
+    if (user.includes(':')) throw invalidProxy('user must not contain a colon (encoded or not)')
+    if (hasControl(user) || hasControl(pass)) throw invalidProxy('credentials must not contain control characters')
+    // RFC 7617 §2.1: UTF-8, so any character survives (btoa would fail past Latin-1).
+    authorization = `Basic ${Buffer.from(`${user}:${pass}`, 'utf8').toString('base64')}`
+  }
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), authorization }
 }
 
 function resolveOne(endpoint: string, hostname: string, options: ConnectOptions): Promise<string> {
@@ -88,15 +145,12 @@ function once(socket: Socket, event: string, signal: AbortSignal | undefined): P
 }
 
 /** Opens a tunnel through an HTTP CONNECT proxy to `host:port`. */
-async function tunnel(proxy: URL, host: string, port: number, signal: AbortSignal | undefined): Promise<Socket> {
-  const socket = netConnect({ host: proxy.hostname.replace(/^\[|\]$/g, ''), port: Number(proxy.port || 80) })
+async function tunnel(proxy: Proxy, host: string, port: number, signal: AbortSignal | undefined): Promise<Socket> {
+  const socket = netConnect({ host: proxy.host, port: proxy.port })
   await once(socket, 'connect', signal)
   const authority = ipKind(host) === 'ipv6' ? `[${host}]:${port}` : `${host}:${port}`
   let head = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n`
-  if (proxy.username !== '' || proxy.password !== '') {
-    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
-    head += `Proxy-Authorization: Basic ${btoa(credentials)}\r\n`
-  }
+  if (proxy.authorization !== undefined) head += `Proxy-Authorization: ${proxy.authorization}\r\n`
   socket.write(`${head}\r\n`)
   const response = await new Promise<{ status: number; rest: Buffer }>((resolve, reject) => {
     let buffered = Buffer.alloc(0)

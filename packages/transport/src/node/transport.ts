@@ -18,7 +18,7 @@ import { networkError } from '../errors.js'
 import { type AttemptControl, type Policy, type RawResponse, sendWithRetries, toPolicy } from '../internal/send.js'
 import { type CheckedRequest, checkRequest } from '../request.js'
 import type { PushRequest, PushResponse, SendOptions, Transport, TransportOptions } from '../types.js'
-import { type ConnectOptions, openSocket, type Target } from './connect.js'
+import { type ConnectOptions, checkProxy, openSocket, type Target } from './connect.js'
 
 /** Response bodies past this are cut: push services answer in a few hundred bytes. */
 const MAX_RESPONSE_BODY = 64 * 1024
@@ -82,15 +82,7 @@ class NodeTransport implements Transport {
     if (!Number.isInteger(max) || max < 1)
       throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'maxConnectionsPerOrigin must be a positive integer')
     this.#maxConnections = max
-    let proxy: URL | undefined
-    if (options.proxy !== undefined) {
-      try {
-        proxy = new URL(options.proxy)
-      } catch {
-        throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'proxy must be a URL such as http://proxy:3128')
-      }
-      if (proxy.protocol !== 'http:') throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'proxy must be an http: URL')
-    }
+    const proxy = options.proxy === undefined ? undefined : checkProxy(options.proxy)
     if (options.lookup !== undefined && typeof options.lookup !== 'function')
       throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'lookup must be a function like dns.lookup')
     this.#connect = {
