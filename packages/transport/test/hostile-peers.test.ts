@@ -3,8 +3,156 @@
  * transport must stay bounded against any of them. Connections that stall at every stage, HTTP/2
  * server push, GOAWAY, informational answers and malformed proxy settings.
  */
-import { describe, expect, it } from 'vitest'
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { createTransport } from '../src/index.node.js'
+import { interimLength } from '../src/node/interim.js'
+import { makeCert, rejection, serverLifecycle, sleep, startServer, type TestServer, transports } from './servers.js'
+
+const body = Uint8Array.from({ length: 200 }, (_, i) => i % 256)
+const headers = { TTL: '60', 'Content-Encoding': 'aes128gcm' }
+
+/** A plain TCP server that reads one HTTP/1.1 request per connection and answers with `chunks`, 20 ms apart. */
+async function startScripted(chunks: string[]): Promise<{ url: string; requests: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server = createNetServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    let buffered = ''
+    socket.on('data', async (chunk: Buffer) => {
+      buffered += chunk.toString('latin1')
+      const end = buffered.indexOf('\r\n\r\n')
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(buffered)?.[1] ?? 0)
+      if (end < 0 || buffered.length < end + 4 + length) return
+      buffered = buffered.slice(end + 4 + length)
+      state.requests++
+      for (const piece of chunks) {
+        socket.write(piece)
+        await sleep(20)
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const state = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/push/abc`,
+    requests: 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      }),
+  }
+  return state
+}
+
+describe('informational 1xx answers are skipped', () => {
+  describe.each(['http', 'https', 'h2'] as const)('over %s', (kind) => {
+    let server: TestServer
+    const { make, closeAll } = transports({ allowPrivateNetwork: true, timeoutMs: 2000, retry: { baseDelayMs: 10 } })
+    beforeAll(async () => {
+      server = await startServer(kind)
+    })
+    serverLifecycle(() => server, closeAll)
+
+    it.each([
+      ['100 Continue, then 201 without a body', (res: never) => sendInfo(res, [100], '')],
+      ['100 Continue, then 201 with a body', (res: never) => sendInfo(res, [100], 'ok')],
+      ['103 Early Hints and 100 Continue, then 201', (res: never) => sendInfo(res, [103, 100], '')],
+    ])('%s: reported as the 201, sent once', async (_, handler) => {
+      server.handler = (_req, res) => handler(res as never)
+      const transport = make({ ca: makeCert().cert })
+      for (let i = 0; i < 3; i++) {
+        const response = await transport.send({ endpoint: server.url(), headers, body })
+        expect(response).toMatchObject({ status: 201, outcome: 'created', attempts: 1 })
+        expect(response.location).toBe('https://push.example/m')
+      }
+      expect(server.requests).toHaveLength(3)
+      expect(server.connections).toBe(1)
+    })
+  })
+
+  it.each([
+    ['in one piece', ['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok']],
+    [
+      'split everywhere',
+      [
+        'HTTP/1.',
+        '1 100',
+        ' Continue\r\n',
+        '\r\nHTTP/1.1 102 Processing\r\n\r',
+        '\nHTTP/1.1 201 Created\r\n',
+        'Content-Length: 2\r\n\r\nok',
+      ],
+    ],
+  ])('HTTP/1.1 interim answers %s', async (_, chunks) => {
+    const server = await startScripted(chunks)
+    const transport = createTransport({ allowPrivateNetwork: true, timeoutMs: 2000, retry: false })
+    try {
+      for (let i = 0; i < 2; i++) {
+        const response = await transport.send({ endpoint: server.url, headers, body })
+        expect(response).toMatchObject({ status: 201, body: 'ok' })
+      }
+      expect(server.requests).toBe(2)
+    } finally {
+      await transport.close()
+      await server.close()
+    }
+  })
+
+  it('a body that begins like an interim answer is left as it is', async () => {
+    const text = 'HTTP/1.1 100 Continue\r\n\r\n'
+    const server = await startScripted([`HTTP/1.1 400 Bad Request\r\nContent-Length: ${text.length}\r\n\r\n`, text])
+    const transport = createTransport({ allowPrivateNetwork: true, timeoutMs: 2000, retry: false })
+    try {
+      const error = await rejection(transport.send({ endpoint: server.url, headers, body }))
+      expect(error).toMatchObject({ statusCode: 400 })
+      expect((error.response as { body: string }).body).toBe(text)
+    } finally {
+      await transport.close()
+      await server.close()
+    }
+  })
+})
+
+describe('interimLength', () => {
+  const length = (text: string) => interimLength(Buffer.from(text, 'latin1'))
+  it.each([
+    ['HTTP/1.1 201 Created\r\n\r\n', 0],
+    ['HTTP/1.1 100 Continue\r\n\r\n', 25],
+    ['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\n', 25],
+    ['HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 100\n\nHTTP/1.1 201', 54],
+    ['HTTP/1.0 102 Processing\r\n\r\n', 27],
+    ['HTTP/1.1 101 Switching Protocols\r\n\r\n', 0],
+    ['HTTP/2 100\r\n\r\n', 0],
+    ['HTTP/1.1 1000 Continue\r\n\r\n', 0],
+    ['', 0],
+    ['HTTP/1.', -1],
+    ['HTTP/1.1 10', -1],
+    ['HTTP/1.1 100 Continue\r\n', -1],
+    ['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 1', -1],
+  ])('%j: %d', (text, expected) => expect(length(text)).toBe(expected))
+
+  it('gives up on an interim head longer than 16 KB, for the parser to refuse', () => {
+    expect(length(`HTTP/1.1 100 Continue\r\nX: ${'a'.repeat(17_000)}`)).toBe(0)
+  })
+})
+
+/** Writes each informational status, then 201 with `text` as the body. */
+function sendInfo(
+  res: {
+    writeContinue(): void
+    writeEarlyHints?(h: object): void
+    writeHead(s: number, h: object): { end(b: string): void }
+  },
+  statuses: number[],
+  text: string,
+) {
+  for (const status of statuses) {
+    if (status === 100) res.writeContinue()
+    else res.writeEarlyHints?.({ link: '</style.css>; rel=preload; as=style' })
+  }
+  res.writeHead(201, { location: 'https://push.example/m' }).end(text)
+}
 
 describe('the proxy option is checked when the transport is made', () => {
   it.each([

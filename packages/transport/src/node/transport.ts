@@ -19,6 +19,7 @@ import { type AttemptControl, type Policy, type RawResponse, sendWithRetries, to
 import { type CheckedRequest, checkRequest } from '../request.js'
 import type { PushRequest, PushResponse, SendOptions, Transport, TransportOptions } from '../types.js'
 import { type ConnectOptions, checkProxy, openSocket, type Target } from './connect.js'
+import { skipInterimAnswers } from './interim.js'
 
 /** Response bodies past this are cut: push services answer in a few hundred bytes. */
 const MAX_RESPONSE_BODY = 64 * 1024
@@ -195,12 +196,16 @@ class NodeTransport implements Transport {
           const spare = state.spare
           state.spare = undefined
           if (spare !== undefined && !spare.destroyed) {
+            skipInterimAnswers(spare)
             // undici expects the callback after connect() has returned.
             queueMicrotask(() => callback(null, spare))
             return
           }
           openSocket(target, target.protocol === 'https:' ? ['http/1.1'] : undefined, this.#connect).then(
-            (socket) => callback(null, socket),
+            (socket) => {
+              skipInterimAnswers(socket)
+              callback(null, socket)
+            },
             (error) => callback(error, null),
           )
         },
