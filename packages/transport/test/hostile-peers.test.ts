@@ -3,14 +3,90 @@
  * transport must stay bounded against any of them. Connections that stall at every stage, HTTP/2
  * server push, GOAWAY, informational answers and malformed proxy settings.
  */
+import type { ServerHttp2Stream } from 'node:http2'
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { createTransport } from '../src/index.node.js'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createTransport, type Transport, type TransportOptions } from '../src/index.node.js'
 import { interimLength } from '../src/node/interim.js'
-import { makeCert, rejection, serverLifecycle, sleep, startServer, type TestServer, transports } from './servers.js'
+import {
+  eventually,
+  makeCert,
+  rejection,
+  serverLifecycle,
+  settlesWithin,
+  sleep,
+  startPushingH2c,
+  startServer,
+  type TestServer,
+  transports,
+} from './servers.js'
 
 const body = Uint8Array.from({ length: 200 }, (_, i) => i % 256)
 const headers = { TTL: '60', 'Content-Encoding': 'aes128gcm' }
+
+/** Transports of one test, each closed at the end with a bound (a close() that hangs fails the test). */
+function bounded(defaults: TransportOptions) {
+  const open: Transport[] = []
+  return {
+    make(options: TransportOptions = {}): Transport {
+      const transport = createTransport({ ...defaults, ...options })
+      open.push(transport)
+      return transport
+    },
+    async closeAll(): Promise<void> {
+      const closing = open.splice(0).map((t) => settlesWithin(t.close(), 5000))
+      for (const ms of await Promise.all(closing)) expect(ms).toBeLessThan(5000)
+    },
+  }
+}
+
+describe('HTTP/2 server push is refused', () => {
+  const { make, closeAll } = bounded({ allowPrivateNetwork: true, ca: makeCert().cert, timeoutMs: 2000, retry: false })
+  afterEach(closeAll)
+
+  it('a server that would push is told not to (SETTINGS_ENABLE_PUSH = 0), and close() settles', async () => {
+    const allowed: boolean[] = []
+    const server = await startServer('h2', {
+      handler: (req, res) => {
+        const stream = (req as unknown as { stream: ServerHttp2Stream }).stream
+        allowed.push(stream.pushAllowed)
+        if (stream.pushAllowed)
+          stream.pushStream({ ':path': '/pushed' }, (error, pushed) => {
+            if (error) return
+            pushed.respond({ ':status': 200 })
+            pushed.write('never ends')
+          })
+        res.writeHead(201).end()
+      },
+    })
+    try {
+      const transport = make({ http2: true })
+      for (let i = 0; i < 3; i++)
+        expect((await transport.send({ endpoint: server.url(), headers, body })).status).toBe(201)
+      expect(allowed).toEqual([false, false, false])
+      expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
+      expect(await eventually(() => server.open === 0, 2000)).toBe(true)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('a server that pushes anyway gets no stream accepted, and close() settles', async () => {
+    const server = await startPushingH2c()
+    try {
+      const transport = make({ http2: true })
+      // Pushing after SETTINGS_ENABLE_PUSH = 0 is a connection error (RFC 9113 §6.6): the session ends.
+      await transport.send({ endpoint: server.url, headers, body }).catch((error) => {
+        expect(error.code).toBe('ERR_WP_NETWORK')
+      })
+      expect(server.requests).toBe(1)
+      expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
+      expect(await eventually(() => server.open === 0, 2000)).toBe(true)
+    } finally {
+      await server.close()
+    }
+  })
+})
 
 /** A plain TCP server that reads one HTTP/1.1 request per connection and answers with `chunks`, 20 ms apart. */
 async function startScripted(chunks: string[]): Promise<{ url: string; requests: number; close(): Promise<void> }> {

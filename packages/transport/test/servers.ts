@@ -1,6 +1,6 @@
 /**
- * Real servers on 127.0.0.1 for the transport tests: HTTP/1.1 (plain and TLS), HTTP/2 over TLS and
- * an HTTP CONNECT proxy. Each one records what it received and counts its connections.
+ * Real servers on 127.0.0.1 for the transport tests: HTTP/1.1 (plain and TLS), HTTP/2 over TLS, an
+ * HTTP CONNECT proxy and one that pushes. Each one records what it received and counts its connections.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -103,6 +103,8 @@ export interface TestServer {
   requests: Received[]
   /** TCP connections accepted. */
   connections: number
+  /** TCP connections open now. */
+  readonly open: number
   /** The ALPN protocol of each TLS connection (`false` when none was agreed). */
   alpn: (string | false)[]
   handler: Handler
@@ -193,6 +195,9 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
     url: (path = '/push/abc', host = '127.0.0.1') => `${scheme}://${host}:${port}${path}`,
     requests: [],
     connections: 0,
+    get open() {
+      return sockets.size
+    },
     alpn: [],
     handler: defaultHandler,
     reset() {
@@ -287,6 +292,112 @@ export async function startProxy(options: { auth?: { user: string; pass: string 
       }),
   }
   return proxy
+}
+
+/** One HTTP/2 frame (RFC 9113 §4.1). */
+function frame(type: number, flags: number, stream: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(9)
+  head.writeUIntBE(payload.length, 0, 3)
+  head[3] = type
+  head[4] = flags
+  head.writeUInt32BE(stream, 5)
+  return Buffer.concat([head, payload])
+}
+
+/**
+ * An HTTP/2 server in clear text (prior knowledge) written frame by frame, that pushes whatever
+ * the client's SETTINGS say: each request gets a PUSH_PROMISE for `/pushed` and a pushed response that never ends, then its answer,
+ * 201. Node's own server cannot be made to do this.
+ */
+export async function startPushingH2c(): Promise<{
+  url: string
+  requests: number
+  readonly open: number
+  close(): Promise<void>
+}> {
+  const sockets = new Set<Socket>()
+  const server = createNetServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    let buffered = Buffer.alloc(0)
+    let preface = false
+    let promised = 2
+    socket.write(frame(4, 0, 0)) // SETTINGS
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk])
+      if (!preface) {
+        if (buffered.length < 24) return
+        buffered = buffered.subarray(24)
+        preface = true
+      }
+      while (buffered.length >= 9) {
+        const length = buffered.readUIntBE(0, 3)
+        if (buffered.length < 9 + length) return
+        const type = buffered[3] as number
+        const flags = buffered[4] as number
+        const stream = buffered.readUInt32BE(5) & 0x7fffffff
+        buffered = buffered.subarray(9 + length)
+        if (type === 4 && (flags & 1) === 0) socket.write(frame(4, 1, 0)) // SETTINGS ACK
+        // The request is complete with END_STREAM on its HEADERS (1) or DATA (0).
+        if ((type === 0 || type === 1) && (flags & 1) === 1) {
+          state.requests++
+          // HPACK (RFC 7541): GET, http, :path /pushed, :authority x
+          const request = Buffer.from([0x82, 0x86, 0x04, 0x07, ...Buffer.from('/pushed'), 0x01, 0x01, 0x78])
+          const id = Buffer.alloc(4)
+          id.writeUInt32BE(promised)
+          socket.write(frame(5, 0x4, stream, Buffer.concat([id, request]))) // PUSH_PROMISE
+          socket.write(frame(1, 0x4, promised, Buffer.from([0x88]))) // :status 200, no END_STREAM
+          socket.write(frame(0, 0, promised, Buffer.from('pushed')))
+          promised += 2
+          // :status 201, a literal with the name indexed (RFC 7541 §6.2.2, static index 8), END_STREAM
+          socket.write(frame(1, 0x5, stream, Buffer.from([0x08, 0x03, 0x32, 0x30, 0x31])))
+        }
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  const state = {
+    url: `http://127.0.0.1:${port}/push/abc`,
+    requests: 0,
+    get open() {
+      return sockets.size
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      }),
+  }
+  return state
+}
+
+/** Waits until `check()` is true, polling every 20 ms for at most `ms`; returns its last value. */
+export async function eventually(check: () => boolean, ms: number): Promise<boolean> {
+  const until = performance.now() + ms
+  while (!check()) {
+    if (performance.now() > until) return false
+    await sleep(20)
+  }
+  return true
+}
+
+/** How long `promise` took to settle, or `Infinity` when it did not settle within `ms`. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<number> {
+  const started = performance.now()
+  let timer: NodeJS.Timeout | undefined
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms)
+    }),
+  ])
+  clearTimeout(timer)
+  return settled ? performance.now() - started : Number.POSITIVE_INFINITY
 }
 
 /** After each test closes the transports and forgets the server's requests; after all, closes the server. */

@@ -118,7 +118,8 @@ class NodeTransport implements Transport {
     const closing: Promise<unknown>[] = []
     for (const state of this.#origins.values()) {
       if (state.pool) closing.push(state.pool.close())
-      if (state.session && !state.session.closed)
+      // A session the peer broke is destroyed before it is closed: close() on it would never call back.
+      if (state.session && !state.session.closed && !state.session.destroyed)
         closing.push(new Promise<void>((resolve) => (state.session as ClientHttp2Session).close(() => resolve())))
       state.spare?.destroy()
     }
@@ -284,6 +285,8 @@ class NodeTransport implements Transport {
     const { target } = state
     const session = h2connect(`${target.protocol}//${target.hostname}:${target.port}`, {
       createConnection: () => socket,
+      // No server push (RFC 9113 §6.5.2, §8.4): a push service has nothing to push to a sender.
+      settings: { enablePush: false },
     })
     state.session = session
     session.unref()
@@ -297,6 +300,8 @@ class NodeTransport implements Transport {
     session.on('close', forget)
     session.on('goaway', forget)
     session.on('error', forget)
+    // Push is off, and a pushed stream is refused all the same: one left open would hold the session.
+    session.on('stream', (stream: ClientHttp2Stream) => stream.close(h2constants.NGHTTP2_REFUSED_STREAM))
     return session
   }
 
