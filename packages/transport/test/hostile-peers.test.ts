@@ -3,7 +3,7 @@
  * transport must stay bounded against any of them. Connections that stall at every stage, HTTP/2
  * server push, GOAWAY, informational answers and malformed proxy settings.
  */
-import type { ServerHttp2Stream } from 'node:http2'
+import { constants as h2constants, type ServerHttp2Stream } from 'node:http2'
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTransport, type Transport, type TransportOptions } from '../src/index.node.js'
@@ -85,6 +85,65 @@ describe('HTTP/2 server push is refused', () => {
     } finally {
       await server.close()
     }
+  })
+})
+
+describe('streams refused by a GOAWAY are retried', () => {
+  let server: TestServer
+  const { make, closeAll } = transports({ allowPrivateNetwork: true, timeoutMs: 2000, retry: { baseDelayMs: 10 } })
+  beforeAll(async () => {
+    server = await startServer('h2')
+  })
+  serverLifecycle(() => server, closeAll)
+
+  /**
+   * Holds the requests of the first session until `count` have come, then answers the lowest stream
+   * only and sends GOAWAY naming it as the last one processed (RFC 9113 §6.8).
+   */
+  function goawayAfter(count: number, code: number) {
+    const held: { stream: ServerHttp2Stream; res: { writeHead(s: number): { end(): void } } }[] = []
+    let first: unknown
+    return (req: unknown, res: unknown) => {
+      const stream = (req as { stream: ServerHttp2Stream }).stream
+      const reply = res as { writeHead(s: number): { end(): void } }
+      first ??= stream.session
+      if (stream.session !== first) return void reply.writeHead(201).end()
+      held.push({ stream, res: reply })
+      if (held.length < count) return
+      const lowest = held.reduce((a, b) => ((a.stream.id ?? 0) < (b.stream.id ?? 0) ? a : b))
+      lowest.res.writeHead(201).end()
+      // After the answer: a GOAWAY with an error code makes the client drop the connection at once.
+      setTimeout(() => stream.session?.goaway(code, lowest.stream.id ?? 0), 20)
+    }
+  }
+
+  it.each([
+    ['NO_ERROR', h2constants.NGHTTP2_NO_ERROR],
+    ['INTERNAL_ERROR', h2constants.NGHTTP2_INTERNAL_ERROR],
+  ])('streams above the last-stream-id of a GOAWAY (%s) are sent again on a new session', async (_, code) => {
+    const transport = make({ ca: makeCert().cert, http2: true })
+    // One request first, so that the session is open and the next five share it.
+    await transport.send({ endpoint: server.url('/push/warm'), headers, body })
+    server.handler = goawayAfter(5, code) as never
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => transport.send({ endpoint: server.url(`/push/${i}`), headers, body })),
+    )
+    expect(responses.map((r) => r.status)).toEqual(Array(5).fill(201))
+    expect(responses.map((r) => r.attempts).sort()).toEqual([1, 2, 2, 2, 2])
+    expect(server.connections).toBe(2)
+  })
+
+  it('a stream at or below the last-stream-id that ends without an answer is not retried', async () => {
+    const transport = make({ ca: makeCert().cert, http2: true, retry: { retries: 3, baseDelayMs: 10 } })
+    await transport.send({ endpoint: server.url('/push/warm'), headers, body })
+    server.handler = (req) => {
+      const stream = (req as unknown as { stream: ServerHttp2Stream }).stream
+      stream.session?.goaway(h2constants.NGHTTP2_INTERNAL_ERROR, stream.id)
+      setTimeout(() => stream.session?.destroy(), 20)
+    }
+    const error = await rejection(transport.send({ endpoint: server.url(), headers, body }))
+    expect(error.code).toBe('ERR_WP_NETWORK')
+    expect(server.requests).toHaveLength(2)
   })
 })
 

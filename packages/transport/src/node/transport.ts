@@ -45,6 +45,24 @@ interface OriginState {
   opening: Promise<ClientHttp2Session> | undefined
 }
 
+/** What the transport tracks of one HTTP/2 session. */
+interface SessionInfo {
+  /** Streams open (while any is, the session keeps the process alive). */
+  open: number
+  /** The last-stream-id of the GOAWAYs received (RFC 9113 §6.8), `Infinity` before any. */
+  lastStreamId: number
+}
+
+/**
+ * Whether a stream that ended without an answer certainly was not processed, so that sending it
+ * again is safe: it was never sent (no id), the server refused it (REFUSED_STREAM, RFC 9113 §8.7),
+ * or its id is above the last-stream-id of a GOAWAY (§6.8), whatever the GOAWAY's error code.
+ */
+function unprocessed(stream: ClientHttp2Stream, info: SessionInfo): boolean {
+  const id = stream.id
+  return id === undefined || stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM || id > info.lastStreamId
+}
+
 function hasHeader(headers: Record<string, string>, lower: string): boolean {
   for (const name in headers) if (name.length === lower.length && name.toLowerCase() === lower) return true
   return false
@@ -69,8 +87,7 @@ class NodeTransport implements Transport {
   readonly #userAgent: string
   readonly #origins = new Map<string, OriginState>()
   readonly #inflight = new Set<Promise<unknown>>()
-  /** Streams open on each HTTP/2 session. */
-  readonly #streams = new WeakMap<ClientHttp2Session, number>()
+  readonly #sessions = new WeakMap<ClientHttp2Session, SessionInfo>()
   #closed = false
 
   constructor(options: TransportOptions) {
@@ -288,6 +305,8 @@ class NodeTransport implements Transport {
       // No server push (RFC 9113 §6.5.2, §8.4): a push service has nothing to push to a sender.
       settings: { enablePush: false },
     })
+    const info: SessionInfo = { open: 0, lastStreamId: Number.POSITIVE_INFINITY }
+    this.#sessions.set(session, info)
     state.session = session
     session.unref()
     const forget = () => {
@@ -298,7 +317,11 @@ class NodeTransport implements Transport {
       }
     }
     session.on('close', forget)
-    session.on('goaway', forget)
+    session.on('goaway', (_code: number, lastStreamId: number) => {
+      // Streams above it were not processed, whatever the code, and may be sent again (§6.8).
+      if (lastStreamId < info.lastStreamId) info.lastStreamId = lastStreamId
+      forget()
+    })
     session.on('error', forget)
     // Push is off, and a pushed stream is refused all the same: one left open would hold the session.
     session.on('stream', (stream: ClientHttp2Stream) => stream.close(h2constants.NGHTTP2_REFUSED_STREAM))
@@ -347,9 +370,8 @@ class NodeTransport implements Transport {
     }
     // Keep the process alive while a stream is open, per session: a session that went away may still
     // finish streams after its successor opened.
-    const open = (this.#streams.get(session) ?? 0) + 1
-    this.#streams.set(session, open)
-    if (open === 1) session.ref()
+    const info = this.#sessions.get(session) as SessionInfo
+    if (info.open++ === 0) session.ref()
     return new Promise<RawResponse>((resolve, reject) => {
       let stream: ClientHttp2Stream
       let settled = false
@@ -357,9 +379,7 @@ class NodeTransport implements Transport {
         if (settled) return
         settled = true
         control.onCancel = undefined
-        const left = (this.#streams.get(session) ?? 1) - 1
-        this.#streams.set(session, left)
-        if (left === 0 && !session.destroyed) session.unref()
+        if (--info.open === 0 && !session.destroyed) session.unref()
         if (error !== undefined) reject(error)
         else resolve(value as RawResponse)
       }
@@ -389,9 +409,8 @@ class NodeTransport implements Transport {
       stream.on('end', () => {
         // The stream can end without a response when the session goes away under it.
         if (status === 0) {
-          const refused = stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM
           const error = Object.assign(new Error('stream ended without a response'), { code: `RST_${stream.rstCode}` })
-          finish(networkError(request.endpoint, error, refused))
+          finish(networkError(request.endpoint, error, unprocessed(stream, info)))
           return
         }
         finish(undefined, {
@@ -402,21 +421,13 @@ class NodeTransport implements Transport {
         })
       })
       stream.on('error', (error) => {
-        // REFUSED_STREAM (RFC 9113 §8.7): the server did not process the request, so a retry is safe.
-        const refused =
-          (error as { code?: string }).code === 'ERR_HTTP2_STREAM_ERROR' &&
-          stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM
-        finish(networkError(request.endpoint, error, refused))
+        // Refused or above a GOAWAY's last-stream-id: the server did not process it, a retry is safe.
+        finish(networkError(request.endpoint, error, unprocessed(stream, info)))
       })
       stream.on('close', () => {
         if (!settled) {
-          const refused = stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM
-          const error = networkError(
-            request.endpoint,
-            Object.assign(new Error('stream closed'), { code: `RST_${stream.rstCode}` }),
-            refused,
-          )
-          finish(error)
+          const error = Object.assign(new Error('stream closed'), { code: `RST_${stream.rstCode}` })
+          finish(networkError(request.endpoint, error, unprocessed(stream, info)))
         }
       })
       if (request.body !== undefined && request.body.length > 0) stream.end(request.body)
