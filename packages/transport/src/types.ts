@@ -91,6 +91,17 @@ export interface TransportOptions {
   ) => void
   /** The `User-Agent` header sent when the request has none. */
   userAgent?: string
+  /**
+   * How long an origin with no request in flight keeps its connections and state, in ms (default
+   * 60000). After that its HTTP/1.1 connections and HTTP/2 session are closed and it is forgotten.
+   * Node only.
+   */
+  originIdleMs?: number
+  /**
+   * Most origins kept while idle (default 256): past this, the least recently used idle origin is
+   * released at once. Origins with requests in flight do not count. Node only.
+   */
+  maxIdleOrigins?: number
 }
 
 /** Options of one `send`. */

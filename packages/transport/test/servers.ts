@@ -5,7 +5,12 @@
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createSecureServer, type Http2SecureServer } from 'node:http2'
+import {
+  createServer as createH2cServer,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2Server,
+} from 'node:http2'
 import { createServer as createHttpsServer } from 'node:https'
 import { type AddressInfo, createServer as createNetServer, connect as netConnect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -79,7 +84,8 @@ export interface Received {
  */
 export type Handler = (req: IncomingMessage, res: ServerResponse, received: Received) => void
 
-export type ServerKind = 'http' | 'https' | 'h2'
+/** `h2c` is HTTP/2 in clear text with prior knowledge (clients need `http2: true`). */
+export type ServerKind = 'http' | 'https' | 'h2' | 'h2c'
 
 export interface ServerOptions {
   /** HTTP/2 servers: also speak HTTP/1.1 to clients that do not offer h2. */
@@ -164,8 +170,9 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
       state.handler(req, res, received)
     })
   }
-  let server: Server | Http2SecureServer
+  let server: Server | Http2SecureServer | Http2Server
   if (kind === 'http') server = createHttpServer(onRequest)
+  else if (kind === 'h2c') server = createH2cServer(onRequest as unknown as Parameters<typeof createH2cServer>[1])
   else if (kind === 'https')
     server = createHttpsServer({ ...makeCert(), ...(options.alpn ? { ALPNProtocols: options.alpn } : {}) }, onRequest)
   else
@@ -186,7 +193,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
   })
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
-  const scheme = kind === 'http' ? 'http' : 'https'
+  const scheme = kind === 'http' || kind === 'h2c' ? 'http' : 'https'
   const defaultHandler = options.handler ?? created
   const state: TestServer = {
     kind,

@@ -2,6 +2,10 @@
  * The Node transport: an undici pool per origin for HTTP/1.1 (keep-alive, bounded connections) and
  * one multiplexed node:http2 session per origin for HTTP/2. Under `http2: 'auto'` the first
  * connection to an origin offers both in ALPN and the server's choice decides for that origin.
+ *
+ * Origins come from whoever subscribes, so what is kept per origin is bounded: an origin with no
+ * request in flight is idle, and is released (its connections closed, its state dropped) after
+ * `originIdleMs`, or at once when more than `maxIdleOrigins` are idle, least recently used first.
  */
 import {
   type ClientHttp2Session,
@@ -33,7 +37,12 @@ const CONNECTION_HEADERS = new Set([
   'host',
 ])
 
+/** How long closing waits for connections to close gracefully before destroying them, in ms. */
+const CLOSE_GRACE_MS = 1000
+
 interface OriginState {
+  /** The origin, the key of this state. */
+  key: string
   target: Target
   mode: 'h1' | 'h2' | undefined
   probing: Promise<void> | undefined
@@ -43,6 +52,12 @@ interface OriginState {
   session: ClientHttp2Session | undefined
   /** The HTTP/2 connection being opened, shared by the requests that wait for it. */
   opening: Promise<ClientHttp2Session> | undefined
+  /** Attempts running on this origin; at 0 the origin is idle. */
+  active: number
+  /** The transport's clock when the origin last became idle. */
+  idleSince: number
+  /** Closed and forgotten: nothing may open a connection for it any more. */
+  released: boolean
 }
 
 /** What the transport tracks of one HTTP/2 session. */
@@ -61,6 +76,30 @@ interface SessionInfo {
 function unprocessed(stream: ClientHttp2Stream, info: SessionInfo): boolean {
   const id = stream.id
   return id === undefined || stream.rstCode === h2constants.NGHTTP2_REFUSED_STREAM || id > info.lastStreamId
+}
+
+/** Settles when `closing` does, or after `ms` with `force()` called. */
+function closeWithin(closing: Promise<unknown>, ms: number, force: () => unknown): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      try {
+        force()
+      } finally {
+        resolve()
+      }
+    }, ms)
+    timer.unref()
+    const done = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+    closing.then(done, done)
+  })
+}
+
+/** The error of work that outlived its origin's release (the transport was closed). */
+function closedError(): WebPushError {
+  return new WebPushError('ERR_WP_CLOSED', 'the transport is closed')
 }
 
 function hasHeader(headers: Record<string, string>, lower: string): boolean {
@@ -85,10 +124,29 @@ class NodeTransport implements Transport {
   readonly #maxConnections: number
   readonly #connect: ConnectOptions
   readonly #userAgent: string
+  readonly #idleMs: number
+  readonly #maxIdle: number
+  readonly #sweepEveryMs: number
   readonly #origins = new Map<string, OriginState>()
+  /** The idle origins, in the order they became idle: least recently used first. */
+  readonly #idle = new Map<string, OriginState>()
   readonly #inflight = new Set<Promise<unknown>>()
   readonly #sessions = new WeakMap<ClientHttp2Session, SessionInfo>()
+  /** Releases whose connections are still closing. */
+  readonly #releasing = new Set<Promise<void>>()
+  /** One unref'd timer per transport, running while it has origins. */
+  #sweeper: ReturnType<typeof setInterval> | undefined
+  /**
+   * `performance.now()` at the last sweep: a coarse clock, so that marking an origin idle costs a
+   * property write rather than a clock read.
+   */
+  #clock = 0
   #closed = false
+
+  /** The origins `transport` keeps, and how many of them are idle; undefined for another kind of transport. */
+  static counts(transport: Transport): { origins: number; idle: number } | undefined {
+    return #origins in transport ? { origins: transport.#origins.size, idle: transport.#idle.size } : undefined
+  }
 
   constructor(options: TransportOptions) {
     this.#policy = toPolicy(options.timeoutMs, options.retry)
@@ -100,6 +158,16 @@ class NodeTransport implements Transport {
     if (!Number.isInteger(max) || max < 1)
       throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'maxConnectionsPerOrigin must be a positive integer')
     this.#maxConnections = max
+    const idleMs = options.originIdleMs ?? 60_000
+    if (typeof idleMs !== 'number' || !Number.isFinite(idleMs) || idleMs <= 0)
+      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'originIdleMs must be a positive number of milliseconds')
+    this.#idleMs = idleMs
+    // Released between 1 and 1.25 times originIdleMs after the last request.
+    this.#sweepEveryMs = Math.min(Math.max(idleMs / 8, 1), 2 ** 31 - 1)
+    const maxIdle = options.maxIdleOrigins ?? 256
+    if (!Number.isInteger(maxIdle) || maxIdle < 0)
+      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'maxIdleOrigins must be a non-negative integer')
+    this.#maxIdle = maxIdle
     const proxy = options.proxy === undefined ? undefined : checkProxy(options.proxy)
     if (options.lookup !== undefined && typeof options.lookup !== 'function')
       throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'lookup must be a function like dns.lookup')
@@ -127,21 +195,18 @@ class NodeTransport implements Transport {
     return promise
   }
 
+  /**
+   * Stops taking requests, lets those in flight finish, then closes every connection: gracefully,
+   * or by force after a short grace.
+   */
   async close(): Promise<void> {
     this.#closed = true
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
+    this.#stopSweeper()
     // Connections still being opened (their requests gave up) are closed once open.
     await Promise.allSettled([...this.#origins.values()].flatMap((state) => [state.probing, state.opening]))
-    const closing: Promise<unknown>[] = []
-    for (const state of this.#origins.values()) {
-      if (state.pool) closing.push(state.pool.close())
-      // A session the peer broke is destroyed before it is closed: close() on it would never call back.
-      if (state.session && !state.session.closed && !state.session.destroyed)
-        closing.push(new Promise<void>((resolve) => (state.session as ClientHttp2Session).close(() => resolve())))
-      state.spare?.destroy()
-    }
-    this.#origins.clear()
-    await Promise.allSettled(closing)
+    for (const state of [...this.#origins.values()]) this.#release(state)
+    while (this.#releasing.size > 0) await Promise.allSettled([...this.#releasing])
   }
 
   /**
@@ -154,14 +219,19 @@ class NodeTransport implements Transport {
 
   #attempt = async (request: CheckedRequest, control: AttemptControl): Promise<RawResponse> => {
     const state = this.#state(request)
-    if (state.mode === undefined) {
-      state.probing ??= this.#probe(state, this.#sharedSignal()).finally(() => {
-        state.probing = undefined
-      })
-      await state.probing
+    if (state.active++ === 0) this.#idle.delete(state.key)
+    try {
+      if (state.mode === undefined) {
+        state.probing ??= this.#probe(state, this.#sharedSignal()).finally(() => {
+          state.probing = undefined
+        })
+        await state.probing
+      }
+      if (state.mode === 'h2') return await this.#sendH2(state, request, control)
+      return await this.#sendH1(state, request, control)
+    } finally {
+      if (--state.active === 0) this.#rest(state)
     }
-    if (state.mode === 'h2') return this.#sendH2(state, request, control)
-    return this.#sendH1(state, request, control)
   }
 
   #state(request: CheckedRequest): OriginState {
@@ -169,6 +239,7 @@ class NodeTransport implements Transport {
     if (state === undefined) {
       const { url } = request
       state = {
+        key: request.origin,
         target: {
           protocol: url.protocol,
           hostname: url.hostname,
@@ -186,15 +257,80 @@ class NodeTransport implements Transport {
         spare: undefined,
         session: undefined,
         opening: undefined,
+        active: 0,
+        idleSince: 0,
+        released: false,
       }
       this.#origins.set(request.origin, state)
+      if (this.#sweeper === undefined && !this.#closed) {
+        this.#clock = performance.now()
+        this.#sweeper = setInterval(this.#sweep, this.#sweepEveryMs)
+        this.#sweeper.unref()
+      }
     }
     return state
+  }
+
+  /** The origin has nothing in flight: it joins the idle ones, and the oldest beyond the bound goes. */
+  #rest(state: OriginState): void {
+    if (state.released) return
+    state.idleSince = this.#clock
+    this.#idle.set(state.key, state)
+    if (this.#idle.size > this.#maxIdle) {
+      const oldest = this.#idle.values().next().value as OriginState
+      this.#release(oldest)
+    }
+  }
+
+  /** Releases the origins idle for `originIdleMs`; the idle list is in idle order, so it stops at the first younger one. */
+  #sweep = (): void => {
+    const now = performance.now()
+    this.#clock = now
+    // idleSince is the clock of the sweep before the origin became idle, up to one period early.
+    const limit = this.#idleMs + this.#sweepEveryMs
+    for (const state of this.#idle.values()) {
+      if (now - state.idleSince < limit) break
+      this.#release(state)
+    }
+    if (this.#origins.size === 0) this.#stopSweeper()
+  }
+
+  #stopSweeper(): void {
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
+    this.#sweeper = undefined
+  }
+
+  /** Forgets the origin and closes its connections (gracefully, by force after a grace). */
+  #release(state: OriginState): void {
+    state.released = true
+    if (this.#origins.get(state.key) === state) this.#origins.delete(state.key)
+    if (this.#idle.get(state.key) === state) this.#idle.delete(state.key)
+    const { pool, session, spare } = state
+    state.pool = undefined
+    state.session = undefined
+    state.spare = undefined
+    spare?.destroy()
+    const closing: Promise<void>[] = []
+    if (pool !== undefined)
+      closing.push(closeWithin(pool.close(), CLOSE_GRACE_MS, () => pool.destroy().catch(() => {})))
+    if (session !== undefined && !session.closed && !session.destroyed)
+      closing.push(
+        closeWithin(new Promise<void>((resolve) => session.close(resolve)), CLOSE_GRACE_MS, () => session.destroy()),
+      )
+    if (closing.length === 0) return
+    const done = Promise.all(closing).then(() => {
+      this.#releasing.delete(done)
+    })
+    this.#releasing.add(done)
   }
 
   /** Opens the first connection offering h2 and http/1.1, and keeps it for whichever the server chose. */
   async #probe(state: OriginState, signal: AbortSignal): Promise<void> {
     const socket = await openSocket(state.target, ['h2', 'http/1.1'], this.#connect, signal)
+    if (state.released) {
+      socket.destroy()
+      throw closedError()
+    }
     if ((socket as TLSSocket).alpnProtocol === 'h2') {
       state.mode = 'h2'
       this.#openSession(state, socket)
@@ -206,6 +342,7 @@ class NodeTransport implements Transport {
 
   #pool(state: OriginState): Pool {
     if (state.pool === undefined) {
+      if (state.released) throw closedError()
       const { target } = state
       state.pool = new Pool(`${target.protocol}//${target.hostname}${target.port ? `:${target.port}` : ''}`, {
         connections: this.#maxConnections,
@@ -345,6 +482,10 @@ class NodeTransport implements Transport {
       this.#connect,
       signal,
     )
+    if (state.released) {
+      socket.destroy()
+      throw closedError()
+    }
     if (state.target.protocol === 'https:' && (socket as TLSSocket).alpnProtocol !== 'h2') {
       socket.destroy()
       throw networkError(
@@ -441,4 +582,12 @@ class NodeTransport implements Transport {
  */
 export function createNodeTransport(options: TransportOptions = {}): Transport {
   return new NodeTransport(options)
+}
+
+/**
+ * How many origins a Node transport keeps state and connections for, and how many of those are
+ * idle. For tests and diagnostics; not exported from the package.
+ */
+export function originCounts(transport: Transport): { origins: number; idle: number } | undefined {
+  return NodeTransport.counts(transport)
 }
