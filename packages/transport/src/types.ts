@@ -61,7 +61,10 @@ export interface RetryOptions {
 
 /** Options of `createTransport`. */
 export interface TransportOptions {
-  /** Limit on each attempt, from connecting to the end of the response body, in ms (default 30000). */
+  /**
+   * Limit on each attempt, from connecting to the end of the response body, in ms (default 30000).
+   * Also the deadline of each connect (DNS, proxy tunnel, TCP, TLS, HTTP/2 SETTINGS).
+   */
   timeoutMs?: number
   /** The retry policy, or `false` for none. */
   retry?: RetryOptions | false
@@ -113,6 +116,9 @@ export interface SendOptions {
 export interface Transport {
   /** Sends the request; resolves on 2xx, rejects with `PushServiceError` otherwise. */
   send(request: PushRequest, options?: SendOptions): Promise<PushResponse>
-  /** Stops taking requests, lets those in flight finish, then closes every connection. */
+  /**
+   * Stops taking requests and retrying (a send waiting to retry rejects with its last answer or
+   * error), lets the attempts in flight finish, then closes every connection.
+   */
   close(): Promise<void>
 }

@@ -12,11 +12,13 @@ import {
   eventually,
   makeCert,
   rejection,
+  type StallingServer,
   serverLifecycle,
   settlesWithin,
   sleep,
   startPushingH2c,
   startServer,
+  startStalling,
   type TestServer,
   transports,
 } from './servers.js'
@@ -39,6 +41,126 @@ function bounded(defaults: TransportOptions) {
     },
   }
 }
+
+describe('every connect has a deadline', () => {
+  const { make, closeAll } = bounded({ allowPrivateNetwork: true, ca: makeCert().cert, timeoutMs: 300, retry: false })
+  const servers: (StallingServer | TestServer)[] = []
+  afterEach(async () => {
+    await closeAll()
+    await Promise.all(servers.splice(0).map((s) => s.close()))
+  })
+  const stalling = async (...args: Parameters<typeof startStalling>) => {
+    const server = await startStalling(...args)
+    servers.push(server)
+    return server
+  }
+
+  it.each([false, 'auto', true] as const)(
+    'a server that never speaks TLS: each timed-out attempt closes its socket, and close() settles (http2: %s)',
+    async (http2) => {
+      const server = await stalling('tcp')
+      const transport = make({ http2 })
+      const started = performance.now()
+      const errors = await Promise.all(
+        Array.from({ length: 20 }, () => rejection(transport.send({ endpoint: server.url(), headers, body }))),
+      )
+      expect(performance.now() - started).toBeLessThan(1500)
+      // Requests that waited for a connection another one opened fail with its deadline.
+      expect(errors.every((e) => e.code === 'ERR_WP_TIMEOUT' || /ETIMEDOUT/.test(e.message))).toBe(true)
+      expect(server.connections).toBeGreaterThan(0)
+      expect(await eventually(() => server.stalled === 0, 2000)).toBe(true)
+      expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
+    },
+  )
+
+  it("under http2: 'auto', the connections after the first one have the deadline too", async () => {
+    const upstream = await startServer('https', { alpn: ['http/1.1'] })
+    servers.push(upstream)
+    const server = await stalling('tcp', { upstream, passThrough: 1 })
+    const transport = make({ timeoutMs: 1000 })
+    expect((await transport.send({ endpoint: server.url(), headers, body })).protocol).toBe('http/1.1')
+    upstream.handler = () => {}
+    const errors = await Promise.all(
+      Array.from({ length: 20 }, () => rejection(transport.send({ endpoint: server.url(), headers, body }))),
+    )
+    expect(errors.map((e) => e.code)).toEqual(Array(20).fill('ERR_WP_TIMEOUT'))
+    expect(server.connections).toBeGreaterThan(5)
+    expect(await eventually(() => server.stalled === 0, 2000)).toBe(true)
+    expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
+  })
+
+  it.each([
+    [['http/1.1'], false],
+    [['http/1.1'], 'auto'],
+    [['h2'], 'auto'],
+    [['h2'], true],
+  ] as const)(
+    'a server that completes TLS (ALPN %j) and then never answers: close() settles (http2: %s)',
+    async (alpn, http2) => {
+      const server = await stalling('tls', { alpn: [...alpn] })
+      const transport = make({ http2 })
+      const sends = Array.from({ length: 5 }, () =>
+        rejection(transport.send({ endpoint: server.url(), headers, body })),
+      )
+      await sleep(50)
+      // close() while the requests are in flight: they end at their deadline, then every connection closes.
+      expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
+      expect((await Promise.all(sends)).map((e) => e.code)).toEqual(Array(5).fill('ERR_WP_TIMEOUT'))
+      expect(await eventually(() => server.stalled === 0, 1000)).toBe(true)
+    },
+  )
+
+  it('an HTTP/2 session whose server never sends its SETTINGS is dropped at the deadline', async () => {
+    const server = await stalling('tls', { alpn: ['h2'] })
+    const transport = make({ http2: true })
+    expect((await rejection(transport.send({ endpoint: server.url(), headers, body }))).code).toBe('ERR_WP_TIMEOUT')
+    expect(await eventually(() => server.stalled === 0, 2000)).toBe(true)
+    expect(server.connections).toBe(1)
+  })
+
+  it.each([false, 'auto'] as const)(
+    'a proxy that never answers the CONNECT: each socket to it is closed, and close() settles (http2: %s)',
+    async (http2) => {
+      const proxy = await stalling('tcp')
+      const transport = make({ http2, proxy: `http://127.0.0.1:${proxy.port}` })
+      const errors = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          rejection(transport.send({ endpoint: 'https://127.0.0.1:9/p', headers, body })),
+        ),
+      )
+      expect(errors.every((e) => e.code === 'ERR_WP_TIMEOUT' || /ETIMEDOUT/.test(e.message))).toBe(true)
+      expect(await eventually(() => proxy.stalled === 0, 2000)).toBe(true)
+      expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
+    },
+  )
+
+  it.each([
+    ['plain http', 'http://push.example/p', undefined],
+    ['https', 'https://push.example/p', undefined],
+    ['a proxy', 'https://push.example/p', 'http://127.0.0.1:9'],
+  ])('a resolver that never answers (%s): the send times out and close() settles', async (_, endpoint, proxy) => {
+    const transport = make({ http2: false, lookup: () => {}, ...(proxy ? { proxy } : {}) })
+    const errors = await Promise.all(
+      Array.from({ length: 5 }, () => rejection(transport.send({ endpoint, headers, body }))),
+    )
+    expect(errors.map((e) => e.code)).toEqual(Array(5).fill('ERR_WP_TIMEOUT'))
+    expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
+  })
+
+  it('close() does not wait for a retry: the send rejects with its last answer', async () => {
+    const server = await startServer('https', {
+      handler: (_req, res) => res.writeHead(503, { 'retry-after': '30' }).end(),
+    })
+    servers.push(server)
+    const transport = make({ timeoutMs: 2000, retry: { retries: 2, maxDelayMs: 60_000 } })
+    const send = rejection(transport.send({ endpoint: server.url(), headers, body }))
+    expect(await eventually(() => server.requests.length === 1, 2000)).toBe(true)
+    expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
+    const error = await send
+    expect(error).toMatchObject({ code: 'ERR_WP_PUSH_SERVICE', statusCode: 503, retryAfterMs: 30_000 })
+    expect(server.requests).toHaveLength(1)
+  })
+})
 
 describe('HTTP/2 server push is refused', () => {
   const { make, closeAll } = bounded({ allowPrivateNetwork: true, ca: makeCert().cert, timeoutMs: 2000, retry: false })

@@ -1,6 +1,7 @@
 /**
- * Real servers on 127.0.0.1 for the transport tests: HTTP/1.1 (plain and TLS), HTTP/2 over TLS, an
- * HTTP CONNECT proxy and one that pushes. Each one records what it received and counts its connections.
+ * Real servers on 127.0.0.1 for the transport tests: HTTP/1.1 (plain and TLS), HTTP/2 over TLS and
+ * in clear text, an HTTP CONNECT proxy, and hostile ones that stall or push. Each one records what
+ * it received and counts its connections.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -15,7 +16,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import { type AddressInfo, createServer as createNetServer, connect as netConnect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TLSSocket } from 'node:tls'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import { afterAll, afterEach } from 'vitest'
 import { createTransport, type Transport, type TransportOptions } from '../src/index.node.js'
 
@@ -299,6 +300,75 @@ export async function startProxy(options: { auth?: { user: string; pass: string 
       }),
   }
   return proxy
+}
+
+export interface StallingServer {
+  port: number
+  /** A URL on this server (`https:` unless `scheme` says otherwise). */
+  url(path?: string, scheme?: 'http' | 'https'): string
+  /** TCP connections accepted. */
+  connections: number
+  /** Connections that stalled (not passed to `upstream`) and are still open: the client must close them. */
+  readonly stalled: number
+  close(): Promise<void>
+}
+
+/**
+ * A server that accepts TCP connections and then stalls them. `tcp`: never says a byte, so a TLS
+ * handshake never completes; `tls`: completes the handshake (offering `alpn`), then never answers.
+ * With `upstream`, the first `passThrough` connections are forwarded to that server instead.
+ */
+export async function startStalling(
+  mode: 'tcp' | 'tls',
+  options: { alpn?: string[]; upstream?: TestServer; passThrough?: number } = {},
+): Promise<StallingServer> {
+  const all = new Set<Socket>()
+  const stalled = new Set<Socket>()
+  const track = (socket: Socket, set?: Set<Socket>) => {
+    all.add(socket)
+    set?.add(socket)
+    socket.on('close', () => {
+      all.delete(socket)
+      set?.delete(socket)
+    })
+    socket.on('error', () => {})
+  }
+  const tls = createTlsServer({ ...makeCert(), ...(options.alpn ? { ALPNProtocols: options.alpn } : {}) }, (socket) =>
+    socket.resume(),
+  )
+  tls.on('tlsClientError', () => {})
+  const server = createNetServer((socket) => {
+    track(socket)
+    if (options.upstream !== undefined && state.connections++ < (options.passThrough ?? 0)) {
+      const upstream = netConnect({ host: '127.0.0.1', port: options.upstream.port })
+      track(upstream)
+      socket.pipe(upstream).pipe(socket)
+      upstream.on('close', () => socket.destroy())
+      socket.on('close', () => upstream.destroy())
+      return
+    }
+    if (options.upstream === undefined) state.connections++
+    stalled.add(socket)
+    socket.on('close', () => stalled.delete(socket))
+    if (mode === 'tls') tls.emit('connection', socket)
+    else socket.resume()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  const state: StallingServer = {
+    port,
+    url: (path = '/push/abc', scheme = 'https') => `${scheme}://127.0.0.1:${port}${path}`,
+    connections: 0,
+    get stalled() {
+      return stalled.size
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of all) socket.destroy()
+      }),
+  }
+  return state
 }
 
 /** One HTTP/2 frame (RFC 9113 §4.1). */

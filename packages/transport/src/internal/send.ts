@@ -92,18 +92,33 @@ export function toResponse(raw: RawResponse, host: string, attempts: number): Pu
   return response
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Waits `ms`: rejects when the caller's `signal` aborts, resolves `false` at once when `stop` aborts
+ * (the transport is closing), `true` otherwise.
+ */
+function sleep(ms: number, signal: AbortSignal | undefined, stop: AbortSignal | undefined): Promise<boolean> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortedError(signal.reason))
-    const onAbort = () => {
+    if (stop?.aborted) return resolve(false)
+    const cleanup = () => {
       clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      stop?.removeEventListener('abort', onStop)
+    }
+    const onAbort = () => {
+      cleanup()
       reject(abortedError(signal?.reason))
     }
+    const onStop = () => {
+      cleanup()
+      resolve(false)
+    }
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
+      cleanup()
+      resolve(true)
     }, ms)
     signal?.addEventListener('abort', onAbort, { once: true })
+    stop?.addEventListener('abort', onStop, { once: true })
   })
 }
 
@@ -151,12 +166,15 @@ function attemptOnce(
  * Sends with retries: only on 429, 500, 502, 503, 504 and on connection failures before the request
  * was written. `Retry-After` is honoured: a wait longer than `maxDelayMs` is not taken, and the error
  * carries `retryAfterMs` for the caller to schedule. Otherwise full-jitter exponential backoff.
+ * When `stop` aborts (the transport is closing), no further attempt is made: a send waiting to
+ * retry rejects with its last answer or failure.
  */
 export async function sendWithRetries(
   attempt: Attempt,
   request: CheckedRequest,
   policy: Policy,
   signal: AbortSignal | undefined,
+  stop?: AbortSignal,
 ): Promise<PushResponse> {
   const host = request.url.hostname
   for (let n = 0; ; n++) {
@@ -175,10 +193,9 @@ export async function sendWithRetries(
         : (failure as { [NOT_WRITTEN]?: boolean } | undefined)?.[NOT_WRITTEN] === true)
     let delay = Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** n)
     if (response?.retryAfterMs !== undefined) delay = response.retryAfterMs
-    if (!canRetry || delay > policy.maxDelayMs) {
+    if (!canRetry || delay > policy.maxDelayMs || !(await sleep(delay, signal, stop))) {
       if (response !== undefined) throw new PushServiceError(request.endpoint, response)
       throw failure
     }
-    await sleep(delay, signal)
   }
 }

@@ -22,6 +22,8 @@ export interface ConnectOptions {
   ca: string | string[] | undefined
   /** The resolver (default `dns.lookup`); the guard judges whatever it returns. */
   lookup?: Lookup | undefined
+  /** Deadline of each connect (DNS, proxy tunnel, TCP, TLS), in ms (default 30000). */
+  timeoutMs?: number | undefined
 }
 
 /** An HTTP CONNECT proxy, checked once by `checkProxy`. */
@@ -104,21 +106,27 @@ export function checkProxy(value: unknown): Proxy {
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), authorization }
 }
 
-function resolveOne(endpoint: string, hostname: string, options: ConnectOptions): Promise<string> {
-  return new Promise((resolve, reject) =>
-    guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup)(hostname, {}, (error, address) =>
-      error ? reject(error) : resolve(address as string),
-    ),
-  )
+function resolveOne(endpoint: string, hostname: string, options: ConnectOptions, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // A resolver that never answers must not outlive the deadline.
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup)(hostname, {}, (error, address) => {
+      signal.removeEventListener('abort', onAbort)
+      if (error) reject(error)
+      else resolve(address as string)
+    })
+  })
 }
 
-function once(socket: Socket, event: string, signal: AbortSignal | undefined): Promise<void> {
+/** Waits for `event` on a connecting socket; on abort destroys it and rejects with the signal's reason. */
+function once(socket: Socket, event: string, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       socket.off(event, onEvent)
       socket.off('error', onError)
       socket.off('close', onClose)
-      signal?.removeEventListener('abort', onAbort)
+      signal.removeEventListener('abort', onAbort)
     }
     const onEvent = () => {
       cleanup()
@@ -135,18 +143,21 @@ function once(socket: Socket, event: string, signal: AbortSignal | undefined): P
     const onAbort = () => {
       cleanup()
       socket.destroy()
-      reject(Object.assign(new Error('aborted while connecting'), { code: 'ABORT_ERR' }))
+      reject(signal.reason)
     }
+    if (signal.aborted) return onAbort()
     socket.once(event, onEvent)
     socket.once('error', onError)
     socket.once('close', onClose)
-    signal?.addEventListener('abort', onAbort, { once: true })
+    signal.addEventListener('abort', onAbort, { once: true })
   })
 }
 
-/** Opens a tunnel through an HTTP CONNECT proxy to `host:port`. */
-async function tunnel(proxy: Proxy, host: string, port: number, signal: AbortSignal | undefined): Promise<Socket> {
-  const socket = netConnect({ host: proxy.host, port: proxy.port })
+/**
+ * Opens a tunnel through an HTTP CONNECT proxy to `host:port` on `socket`, a new connection to the
+ * proxy. The caller destroys the socket when this fails.
+ */
+async function tunnel(socket: Socket, proxy: Proxy, host: string, port: number, signal: AbortSignal): Promise<void> {
   await once(socket, 'connect', signal)
   const authority = ipKind(host) === 'ipv6' ? `[${host}]:${port}` : `${host}:${port}`
   let head = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n`
@@ -165,35 +176,35 @@ async function tunnel(proxy: Proxy, host: string, port: number, signal: AbortSig
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(buffered.subarray(0, end).toString('latin1'))?.[1] ?? 0)
       resolve({ status, rest: buffered.subarray(end + 4) })
     }
-    const fail = (error: Error) => {
+    const fail = (error: unknown) => {
       cleanup()
-      socket.destroy()
       reject(error)
     }
     const onClose = () => fail(Object.assign(new Error('proxy closed the connection'), { code: 'ECONNRESET' }))
-    const onAbort = () => fail(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }))
+    const onAbort = () => fail(signal.reason)
     const cleanup = () => {
       socket.off('data', onData)
       socket.off('error', fail)
       socket.off('close', onClose)
-      signal?.removeEventListener('abort', onAbort)
+      signal.removeEventListener('abort', onAbort)
     }
     socket.on('data', onData)
     socket.on('error', fail)
     socket.on('close', onClose)
-    signal?.addEventListener('abort', onAbort, { once: true })
+    signal.addEventListener('abort', onAbort, { once: true })
   })
-  if (response.status !== 200) {
-    socket.destroy()
+  if (response.status !== 200)
     throw Object.assign(new Error(`proxy refused CONNECT with status ${response.status}`), { code: 'EPROXY' })
-  }
   if (response.rest.length > 0) socket.unshift(response.rest)
-  return socket
 }
 
 /**
  * A connected socket to `target`, TLS when `https:`, offering `alpn` (`['h2', 'http/1.1']` lets the
  * server choose). Errors are `ERR_WP_NETWORK` marked as not written, or `ERR_WP_ENDPOINT_FORBIDDEN`.
+ *
+ * The whole connect (DNS, the proxy's tunnel, TCP, TLS) has one deadline, `options.timeoutMs`, and
+ * stops early when `signal` aborts: a peer that accepts and then stalls at any step cannot hold a
+ * socket. Whatever was opened is destroyed when the connect fails.
  */
 export async function openSocket(
   target: Target,
@@ -206,14 +217,25 @@ export async function openSocket(
   const literal = ipKind(host) !== undefined
   if (!options.allowPrivateNetwork && literal && isPrivateAddress(host))
     throw forbiddenError(endpoint, 'the host is a loopback, private or link-local address')
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const deadline = new AbortController()
+  const timer = setTimeout(
+    () => deadline.abort(Object.assign(new Error(`not connected within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+    timeoutMs,
+  )
+  const onAbort = () =>
+    deadline.abort(Object.assign(new Error('the connect was cancelled'), { code: 'ECANCELED', cause: signal?.reason }))
+  if (signal?.aborted) onAbort()
+  else signal?.addEventListener('abort', onAbort, { once: true })
+  let raw: Socket | undefined
+  let socket: Socket | TLSSocket | undefined
   try {
-    let raw: Socket | undefined
     if (options.proxy !== undefined) {
       // Resolve here and tunnel to the address, so the guard judges the address actually used.
-      const address = literal ? host : await resolveOne(endpoint, host, options)
-      raw = await tunnel(options.proxy, address, port, signal)
+      const address = literal ? host : await resolveOne(endpoint, host, options, deadline.signal)
+      raw = netConnect({ host: options.proxy.host, port: options.proxy.port })
+      await tunnel(raw, options.proxy, address, port, deadline.signal)
     }
-    let socket: Socket | TLSSocket
     if (target.protocol === 'https:') {
       socket = tlsConnect({
         ...(raw === undefined
@@ -223,28 +245,31 @@ export async function openSocket(
         ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
         ...(options.ca === undefined ? {} : { ca: options.ca }),
       })
-      await once(socket, 'secureConnect', signal)
+      await once(socket, 'secureConnect', deadline.signal)
+    } else if (raw !== undefined) {
+      socket = raw
     } else {
-      socket =
-        raw ??
-        netConnect({
-          host,
-          port,
-          lookup: guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup) as never,
-        })
-      if (raw === undefined) await once(socket, 'connect', signal)
+      socket = netConnect({
+        host,
+        port,
+        lookup: guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup) as never,
+      })
+      await once(socket, 'connect', deadline.signal)
     }
     if (options.proxy === undefined && !options.allowPrivateNetwork) {
       const remote = socket.remoteAddress
-      if (remote === undefined || isPrivateAddress(remote)) {
-        socket.destroy()
+      if (remote === undefined || isPrivateAddress(remote))
         throw forbiddenError(endpoint, 'the connection reached a private address')
-      }
     }
     socket.setNoDelay(true)
     return socket
   } catch (error) {
+    socket?.destroy()
+    raw?.destroy()
     if ((error as { code?: string }).code?.startsWith('ERR_WP_')) throw error
     throw networkError(endpoint, error, true)
+  } finally {
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
   }
 }

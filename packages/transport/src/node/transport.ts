@@ -7,6 +7,7 @@
  * request in flight is idle, and is released (its connections closed, its state dropped) after
  * `originIdleMs`, or at once when more than `maxIdleOrigins` are idle, least recently used first.
  */
+import { setMaxListeners } from 'node:events'
 import {
   type ClientHttp2Session,
   type ClientHttp2Stream,
@@ -134,6 +135,10 @@ class NodeTransport implements Transport {
   readonly #sessions = new WeakMap<ClientHttp2Session, SessionInfo>()
   /** Releases whose connections are still closing. */
   readonly #releasing = new Set<Promise<void>>()
+  /** Aborted when close() starts: a send waiting to retry gives up. */
+  readonly #stopRetries = new AbortController()
+  /** Aborted when close() has let the sends finish: connects still running are cut. */
+  readonly #stopConnects = new AbortController()
   /** One unref'd timer per transport, running while it has origins. */
   #sweeper: ReturnType<typeof setInterval> | undefined
   /**
@@ -176,8 +181,12 @@ class NodeTransport implements Transport {
       proxy,
       ca: options.ca,
       lookup: options.lookup as ConnectOptions['lookup'],
+      // A connect has the deadline of the attempt that needs it: an attempt cannot outlast it anyway.
+      timeoutMs: this.#policy.timeoutMs,
     }
     this.#userAgent = options.userAgent ?? 'wp-transport'
+    // Every retry wait and every connect in progress listens on these: many at once is normal.
+    setMaxListeners(0, this.#stopRetries.signal, this.#stopConnects.signal)
   }
 
   send(request: PushRequest, options?: SendOptions): Promise<PushResponse> {
@@ -188,7 +197,7 @@ class NodeTransport implements Transport {
     } catch (error) {
       return Promise.reject(error)
     }
-    const promise = sendWithRetries(this.#attempt, checked, this.#policy, options?.signal)
+    const promise = sendWithRetries(this.#attempt, checked, this.#policy, options?.signal, this.#stopRetries.signal)
     this.#inflight.add(promise)
     const done = () => this.#inflight.delete(promise)
     promise.then(done, done)
@@ -196,25 +205,20 @@ class NodeTransport implements Transport {
   }
 
   /**
-   * Stops taking requests, lets those in flight finish, then closes every connection: gracefully,
-   * or by force after a short grace.
+   * Stops taking requests and retrying; lets the attempts in flight finish (each within
+   * `timeoutMs`), then closes every connection: gracefully, or by force after a short grace.
    */
   async close(): Promise<void> {
     this.#closed = true
+    this.#stopRetries.abort()
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
+    this.#stopConnects.abort()
     this.#stopSweeper()
-    // Connections still being opened (their requests gave up) are closed once open.
+    // Connections still being opened for attempts that gave up fail now; wait for that so that none
+    // is made into a session after its origin was released.
     await Promise.allSettled([...this.#origins.values()].flatMap((state) => [state.probing, state.opening]))
     for (const state of [...this.#origins.values()]) this.#release(state)
     while (this.#releasing.size > 0) await Promise.allSettled([...this.#releasing])
-  }
-
-  /**
-   * The signal of a connection that concurrent requests share: bounded by the timeout, not by the
-   * request that happened to open it, whose abort must not fail the others.
-   */
-  #sharedSignal(): AbortSignal {
-    return AbortSignal.timeout(this.#policy.timeoutMs)
   }
 
   #attempt = async (request: CheckedRequest, control: AttemptControl): Promise<RawResponse> => {
@@ -222,7 +226,7 @@ class NodeTransport implements Transport {
     if (state.active++ === 0) this.#idle.delete(state.key)
     try {
       if (state.mode === undefined) {
-        state.probing ??= this.#probe(state, this.#sharedSignal()).finally(() => {
+        state.probing ??= this.#probe(state).finally(() => {
           state.probing = undefined
         })
         await state.probing
@@ -325,8 +329,8 @@ class NodeTransport implements Transport {
   }
 
   /** Opens the first connection offering h2 and http/1.1, and keeps it for whichever the server chose. */
-  async #probe(state: OriginState, signal: AbortSignal): Promise<void> {
-    const socket = await openSocket(state.target, ['h2', 'http/1.1'], this.#connect, signal)
+  async #probe(state: OriginState): Promise<void> {
+    const socket = await openSocket(state.target, ['h2', 'http/1.1'], this.#connect, this.#stopConnects.signal)
     if (state.released) {
       socket.destroy()
       throw closedError()
@@ -356,7 +360,8 @@ class NodeTransport implements Transport {
             queueMicrotask(() => callback(null, spare))
             return
           }
-          openSocket(target, target.protocol === 'https:' ? ['http/1.1'] : undefined, this.#connect).then(
+          const alpn = target.protocol === 'https:' ? ['http/1.1'] : undefined
+          openSocket(target, alpn, this.#connect, this.#stopConnects.signal).then(
             (socket) => {
               skipInterimAnswers(socket)
               callback(null, socket)
@@ -446,6 +451,13 @@ class NodeTransport implements Transport {
     this.#sessions.set(session, info)
     state.session = session
     session.unref()
+    // The server's connection preface is a SETTINGS frame (RFC 9113 §3.4): a server that never sends
+    // one is a stalled connect, dropped at the same deadline.
+    const preface = setTimeout(() => {
+      session.destroy(Object.assign(new Error('no SETTINGS from the server'), { code: 'ETIMEDOUT' }))
+    }, this.#policy.timeoutMs)
+    preface.unref()
+    session.once('remoteSettings', () => clearTimeout(preface))
     const forget = () => {
       if (state.session === session) {
         state.session = undefined
@@ -453,7 +465,10 @@ class NodeTransport implements Transport {
         if (this.#http2 === 'auto') state.mode = undefined
       }
     }
-    session.on('close', forget)
+    session.on('close', () => {
+      clearTimeout(preface)
+      forget()
+    })
     session.on('goaway', (_code: number, lastStreamId: number) => {
       // Streams above it were not processed, whatever the code, and may be sent again (§6.8).
       if (lastStreamId < info.lastStreamId) info.lastStreamId = lastStreamId
@@ -469,18 +484,18 @@ class NodeTransport implements Transport {
     const current = state.session
     if (current !== undefined && !current.closed && !current.destroyed) return Promise.resolve(current)
     // Concurrent requests share one new connection instead of each opening its own.
-    state.opening ??= this.#openH2(state, this.#sharedSignal()).finally(() => {
+    state.opening ??= this.#openH2(state).finally(() => {
       state.opening = undefined
     })
     return state.opening
   }
 
-  async #openH2(state: OriginState, signal: AbortSignal): Promise<ClientHttp2Session> {
+  async #openH2(state: OriginState): Promise<ClientHttp2Session> {
     const socket = await openSocket(
       state.target,
       state.target.protocol === 'https:' ? ['h2'] : undefined,
       this.#connect,
-      signal,
+      this.#stopConnects.signal,
     )
     if (state.released) {
       socket.destroy()
