@@ -8,7 +8,8 @@
  * `deno`) export condition picks node:crypto, every other runtime WebCrypto, and a runtime without
  * `crypto.subtle` (an insecure browser context) the pure-JS one.
  */
-import { available, preferred } from '#backends'
+import { runtime } from '#backends'
+import { describeValue } from './bytes.js'
 import { WebPushError } from './errors.js'
 
 /** The name of a crypto backend. */
@@ -58,6 +59,7 @@ export interface CryptoBackend {
   verify(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<boolean>
 }
 
+const { available, preferred } = runtime
 let current: CryptoBackend = available[preferred] ?? (available.noble as CryptoBackend)
 
 /** The backend in use. */
@@ -71,7 +73,7 @@ export function backendByName(name: BackendName): CryptoBackend {
   if (name !== 'node' && name !== 'webcrypto' && name !== 'noble')
     throw new WebPushError(
       'ERR_WP_INVALID_ARGUMENT',
-      `backend must be 'node', 'webcrypto' or 'noble', got ${typeof name === 'string' ? `'${name}'` : typeof name}`,
+      `backend must be 'node', 'webcrypto' or 'noble', got ${typeof name === 'string' ? `'${(name as string).slice(0, 32)}'` : describeValue(name)}`,
     )
   const backend = available[name]
   if (backend === undefined) {

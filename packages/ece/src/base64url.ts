@@ -2,6 +2,7 @@
  * Strict base64url (RFC 4648 §5). Decoding accepts the unpadded form and the correctly padded one,
  * and rejects everything else: `+`, `/`, whitespace, misplaced `=`, and lengths no encoder produces.
  */
+import { describeValue, isBytes } from './bytes.js'
 import { WebPushError } from './errors.js'
 import { decode64, encode64, radix64 } from './internal/radix64.js'
 
@@ -12,13 +13,8 @@ const BASE64URL = radix64('base64url', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
  * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` when `bytes` is not a Uint8Array
  */
 export function base64urlEncode(bytes: Uint8Array): string {
-  // The check of bytes.ts's isBytes, written out here because bytes.ts imports this module.
-  const value: unknown = bytes
-  if (!(value instanceof Uint8Array || (ArrayBuffer.isView(value) && value.constructor?.name === 'Uint8Array')))
-    throw new WebPushError(
-      'ERR_WP_INVALID_ARGUMENT',
-      `bytes must be a Uint8Array, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
-    )
+  if (!isBytes(bytes))
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `bytes must be a Uint8Array, got ${describeValue(bytes)}`)
   return encode64(BASE64URL, bytes, false)
 }
 

@@ -1,6 +1,7 @@
 /** RFC 8188 Encrypted Content-Encoding for HTTP, `aes128gcm`: encrypt and decrypt with a shared key. */
+import { type BytesLike, toByteArray, toBytes, toInteger, toOptions } from './args.js'
 import { getBackend } from './backend.js'
-import { type BytesLike, copyBytes, isBytes, toBytes, toInteger, toOptions, utf8Encode } from './bytes.js'
+import { copyBytes, describeValue, isBytes, utf8Encode } from './bytes.js'
 import { WebPushError } from './errors.js'
 import { HEADER_BASE, MIN_RECORD_SIZE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
 import { randomSalt } from './keys.js'
@@ -34,7 +35,7 @@ export function toPlaintext(value: unknown, field = 'plaintext'): Uint8Array {
   if (isBytes(value)) return value
   throw new WebPushError(
     'ERR_WP_INVALID_ARGUMENT',
-    `${field} must be a Uint8Array or a string, got ${value === null ? 'null' : typeof value}`,
+    `${field} must be a Uint8Array or a string, got ${describeValue(value)}`,
   )
 }
 
@@ -43,7 +44,10 @@ function toKeyId(value: unknown): Uint8Array {
   if (value === undefined) return new Uint8Array(0)
   const bytes = typeof value === 'string' ? utf8Encode(value) : isBytes(value) ? value : undefined
   if (bytes === undefined)
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `keyId must be a Uint8Array or a string, got ${typeof value}`)
+    throw new WebPushError(
+      'ERR_WP_INVALID_ARGUMENT',
+      `keyId must be a Uint8Array or a string, got ${describeValue(value)}`,
+    )
   if (bytes.length > 255)
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `keyId must be at most 255 bytes, got ${bytes.length}`)
   return bytes
@@ -93,11 +97,7 @@ export async function encrypt(plaintext: Plaintext, options: EncryptOptions): Pr
  *   records themselves (tag, delimiter, padding, truncation), always with the same message
  */
 export async function decrypt(body: Uint8Array, options: DecryptOptions): Promise<Uint8Array<ArrayBuffer>> {
-  if (!isBytes(body))
-    throw new WebPushError(
-      'ERR_WP_INVALID_ARGUMENT',
-      `body must be a Uint8Array, got ${body === null ? 'null' : typeof body}`,
-    )
+  toByteArray(body, 'body')
   const opts = toOptions<{ key: BytesLike; keyLookup: (keyId: Uint8Array) => BytesLike | Promise<BytesLike> }>(
     options,
     'options',

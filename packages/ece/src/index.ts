@@ -1,6 +1,6 @@
+export type { BytesLike } from './args.js'
 export { availableBackends, type BackendName, getBackend, useBackend } from './backend.js'
 export { base64urlDecode, base64urlEncode } from './base64url.js'
-export type { BytesLike } from './bytes.js'
 export type { ContentEncoding } from './content-encoding.js'
 export { type DecryptOptions, decrypt, type EncryptOptions, encrypt, type Plaintext } from './ece.js'
 export { WebPushError, type WebPushErrorCode, type WebPushErrorOptions } from './errors.js'

@@ -2,8 +2,10 @@
  * A P-256 public key between its two forms: the 65-byte uncompressed point (SEC 1 §2.3.3) and the
  * `x`/`y` members of a JSON Web Key (RFC 7518 §6.2.1). The one conversion of every @wp package.
  */
+
+import { toByteArray } from './args.js'
 import { base64urlDecode, base64urlEncode } from './base64url.js'
-import { describeValue, isBytes } from './bytes.js'
+import { describeValue } from './bytes.js'
 import { WebPushError } from './errors.js'
 import { toPublicKey } from './p256.js'
 
@@ -34,8 +36,7 @@ export type P256PublicJwk = {
  * ```
  */
 export function pointToJwk(point: Uint8Array): P256PublicJwk {
-  if (!isBytes(point))
-    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `point must be a Uint8Array, got ${describeValue(point)}`)
+  toByteArray(point, 'point')
   if (point.length !== 65) throw new WebPushError('ERR_WP_KEY_LENGTH', `point must be 65 bytes, got ${point.length}`)
   // SEC 1 §2.3.3: the uncompressed form is 0x04 || x || y.
   if (point[0] !== 0x04) throw new WebPushError('ERR_WP_INVALID_POINT', 'point is not an uncompressed P-256 point')

@@ -1,5 +1,5 @@
 /** A receiver's key set, the public point of a private key, and random bytes, from the runtime's crypto. */
-import { derivePublicKey } from '#backends'
+import { runtime } from '#backends'
 import { getBackend } from './backend.js'
 
 /** A receiver's keys, as a browser makes them for a push subscription. */
@@ -14,7 +14,7 @@ export interface SubscriptionKeys {
 
 /** The 65-byte public point of a valid 32-byte private scalar (node:crypto where it exists, else pure JS). */
 export function publicKeyOf(privateKey: Uint8Array): Uint8Array<ArrayBuffer> {
-  return derivePublicKey(privateKey)
+  return runtime.derivePublicKey(privateKey)
 }
 
 /**

@@ -3,7 +3,7 @@
  * curve, a private key a scalar from 1 to n-1. Both are checked here, once, for every @wp package.
  */
 import { p256 } from '@noble/curves/nist.js'
-import { toBytes } from './bytes.js'
+import { toBytes } from './args.js'
 import { WebPushError } from './errors.js'
 
 /**

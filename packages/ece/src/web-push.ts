@@ -2,13 +2,14 @@
  * Web Push message encryption: RFC 8291 (`aes128gcm`) and the older `aesgcm` encoding
  * (draft-ietf-webpush-encryption-04), in both directions.
  */
+import { type BytesLike, toByteArray, toBytes, toOptions } from './args.js'
 import { type BackendName, backendByName, type CryptoBackend, getBackend } from './backend.js'
-import { base64urlEncode } from './base64url.js'
-import { type BytesLike, isBytes, toBytes, toOptions } from './bytes.js'
+import { describeValue, equalBytes } from './bytes.js'
 import { type ContentEncoding, toContentEncoding } from './content-encoding.js'
 import { type Plaintext, toPlaintext } from './ece.js'
 import { WebPushError } from './errors.js'
-import { aesgcmContext, contentKeys, webPushIkm } from './internal/derive.js'
+import { aesgcmHeaders, openAesgcm, readAesgcmParams, sealAesgcm } from './internal/aesgcm.js'
+import { webPushIkm } from './internal/derive.js'
 import { decryptError, HEADER_BASE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
 import { publicKeyOf, randomSalt } from './keys.js'
 import { toPrivateKey, toPublicKey } from './p256.js'
@@ -109,7 +110,7 @@ function toPadding(value: unknown, room: number, length: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
     throw new WebPushError(
       'ERR_WP_INVALID_ARGUMENT',
-      `padding must be a non-negative integer or 'max', got ${typeof value === 'number' ? value : typeof value}`,
+      `padding must be a non-negative integer or 'max', got ${typeof value === 'number' ? value : describeValue(value)}`,
     )
   return value
 }
@@ -156,7 +157,7 @@ export async function encryptWebPush(
     const sender = toOptions<{ privateKey: BytesLike; publicKey: BytesLike }>(opts.senderKeys, 'senderKeys')
     const privateKey = toPrivateKey(sender.privateKey, 'senderKeys.privateKey')
     asPublic = toPublicKey(sender.publicKey, 'senderKeys.publicKey')
-    if (base64urlEncode(publicKeyOf(privateKey)) !== base64urlEncode(asPublic))
+    if (!equalBytes(publicKeyOf(privateKey), asPublic))
       throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'senderKeys.publicKey does not match senderKeys.privateKey')
     secret = await backend.ecdh({ privateKey, publicKey: asPublic }, uaPublic)
   }
@@ -174,17 +175,10 @@ export async function encryptWebPush(
     return { body: body as Uint8Array<ArrayBuffer>, encoding, headers: {}, salt, senderPublicKey }
   }
 
-  // aesgcm (draft -03 §2): one record of uint16 padding length || zeros || data.
-  const { cek, nonce } = await contentKeys(backend, 'aesgcm', salt, ikm, aesgcmContext(uaPublic, asPublic))
-  const record = new Uint8Array(2 + padding + data.length)
-  record[0] = padding >>> 8
-  record[1] = padding & 0xff
-  record.set(data, 2 + padding)
-  const body = await backend.aesGcmEncrypt(await backend.importAesKey(cek), nonce, record)
   return {
-    body: new Uint8Array(body),
+    body: await sealAesgcm(backend, data, padding, { ikm, salt, uaPublic, asPublic }),
     encoding,
-    headers: { Encryption: `salt=${base64urlEncode(salt)}`, 'Crypto-Key': `dh=${base64urlEncode(asPublic)}` },
+    headers: aesgcmHeaders(salt, asPublic),
     salt,
     senderPublicKey,
   }
@@ -206,11 +200,7 @@ export async function decryptWebPush(
   keys: ReceiverKeys,
   options?: DecryptWebPushOptions,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  if (!isBytes(body))
-    throw new WebPushError(
-      'ERR_WP_INVALID_ARGUMENT',
-      `body must be a Uint8Array, got ${body === null ? 'null' : typeof body}`,
-    )
+  toByteArray(body, 'body')
   const opts = toOptions<DecryptWebPushOptions>(options, 'options')
   const encoding = toContentEncoding(opts.encoding)
   const k = toOptions<ReceiverKeys>(keys, 'keys')
@@ -243,20 +233,11 @@ export async function decryptWebPush(
     return openRecords(backend, body, header, ikm)
   }
 
-  const params = aesgcmParams(opts.headers)
-  // The same single-record rule for aesgcm, from public values only, before any crypto. A record
-  // holds less than rs octets of plaintext (a full one would need another after it) plus its 16-octet
-  // tag, so a body of rs + 16 octets or more is at least two records.
-  if (body.length >= params.recordSize + TAG)
-    throw new WebPushError(
-      'ERR_WP_ECE_RECORD_SIZE',
-      `a push message is a single record, but the ${body.length}-byte aesgcm body does not fit in one record of rs ${params.recordSize} (at most ${params.recordSize + TAG - 1} bytes)`,
-    )
+  const params = readAesgcmParams(opts.headers, body.length)
   const asPublic = toPublicKey(params.dh, 'the dh key in Crypto-Key')
   const secret = await receiverEcdh(backend, own, asPublic)
   const ikm = await webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
-  const { cek, nonce } = await contentKeys(backend, 'aesgcm', params.salt, ikm, aesgcmContext(uaPublic, asPublic))
-  return openAesgcm(backend, body, cek, nonce)
+  return openAesgcm(backend, body, { ikm, salt: params.salt, uaPublic, asPublic })
 }
 
 /**
@@ -274,75 +255,4 @@ async function receiverEcdh(
   } catch (cause) {
     throw decryptError(cause)
   }
-}
-
-/**
- * Reads `salt` and `rs` from `Encryption` and `dh` from `Crypto-Key` (draft -03 §3). Header names
- * match in any case; `crypto_key` (the spelling of Mozilla's WebSocket protocol) is read too.
- */
-function aesgcmParams(headers: Record<string, string | undefined> | undefined): {
-  salt: Uint8Array
-  dh: Uint8Array
-  recordSize: number
-} {
-  const find = (...names: string[]): string | undefined => {
-    if (headers === undefined || headers === null || typeof headers !== 'object') return undefined
-    for (const [name, value] of Object.entries(headers))
-      if (names.includes(name.toLowerCase()) && typeof value === 'string') return value
-    return undefined
-  }
-  const encryption = find('encryption')
-  const cryptoKey = find('crypto-key', 'crypto_key')
-  if (encryption === undefined || cryptoKey === undefined)
-    throw new WebPushError('ERR_WP_ECE_HEADER', 'aesgcm needs the Encryption and Crypto-Key headers of the request')
-  const enc = parseParams(encryption)
-  const ck = parseParams(cryptoKey)
-  if (enc.salt === undefined) throw new WebPushError('ERR_WP_ECE_HEADER', 'the Encryption header has no salt')
-  if (ck.dh === undefined) throw new WebPushError('ERR_WP_ECE_HEADER', 'the Crypto-Key header has no dh')
-  let recordSize = 4096
-  if (enc.rs !== undefined) {
-    if (!/^\d{1,10}$/.test(enc.rs))
-      throw new WebPushError('ERR_WP_ECE_HEADER', 'the rs parameter of the Encryption header is not a number')
-    recordSize = Number(enc.rs)
-    if (recordSize < 3 || recordSize > 0xffffffff)
-      throw new WebPushError('ERR_WP_ECE_RECORD_SIZE', `record size must be at least 3, got ${recordSize}`)
-  }
-  return { salt: toBytes(enc.salt, 'salt', 16), dh: toBytes(ck.dh, 'dh'), recordSize }
-}
-
-/** Parameters of `Encryption`/`Crypto-Key` values: `a=b;c="d", e=f` (names in lowercase; the first value of each name wins). */
-export function parseParams(value: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const part of value.split(/[;,]/)) {
-    const eq = part.indexOf('=')
-    if (eq < 0) continue
-    const name = part.slice(0, eq).trim().toLowerCase()
-    let v = part.slice(eq + 1).trim()
-    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1)
-    if (!(name in out)) out[name] = v
-  }
-  return out
-}
-
-/**
- * The one aesgcm record of a push message (draft -03 §2): uint16 padding length || that many zeros ||
- * data, then the 16-octet tag. The caller has checked that the body is a single record.
- */
-async function openAesgcm(
-  backend: CryptoBackend,
-  body: Uint8Array,
-  cek: Uint8Array,
-  nonce: Uint8Array,
-): Promise<Uint8Array<ArrayBuffer>> {
-  if (body.length < TAG + 2) throw decryptError()
-  let plain: Uint8Array
-  try {
-    plain = await backend.aesGcmDecrypt(await backend.importAesKey(cek), nonce, body)
-  } catch (cause) {
-    throw decryptError(cause)
-  }
-  const pad = ((plain[0] as number) << 8) | (plain[1] as number)
-  if (2 + pad > plain.length) throw decryptError()
-  for (let i = 2; i < 2 + pad; i++) if (plain[i] !== 0) throw decryptError()
-  return plain.slice(2 + pad)
 }

@@ -13,10 +13,10 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto'
-import type { BackendKey, CryptoBackend, KeyPair } from '../backend.js'
-import { base64urlEncode } from '../base64url.js'
-import { copyBytes } from '../bytes.js'
-import { pointToJwk } from '../jwk.js'
+import type { BackendKey, CryptoBackend, KeyPair } from '../../backend.js'
+import { base64urlEncode } from '../../base64url.js'
+import { copyBytes } from '../../bytes.js'
+import { pointToJwk } from '../../jwk.js'
 
 const CURVE = 'prime256v1'
 const ONE = new Uint8Array([1])

@@ -1,7 +1,7 @@
 /** The WebCrypto backend (`crypto.subtle`): browsers, Deno, Bun, Cloudflare Workers, Node. */
-import type { BackendKey, CryptoBackend, KeyPair } from '../backend.js'
-import { base64urlDecode, base64urlEncode } from '../base64url.js'
-import { pointToJwk } from '../jwk.js'
+import type { BackendKey, CryptoBackend, KeyPair } from '../../backend.js'
+import { base64urlDecode, base64urlEncode } from '../../base64url.js'
+import { pointToJwk } from '../../jwk.js'
 
 interface WebKey extends BackendKey {
   readonly key: CryptoKey

@@ -4,7 +4,7 @@ import { p256 } from '@noble/curves/nist.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import type { BackendKey, CryptoBackend } from '../backend.js'
+import type { BackendKey, CryptoBackend } from '../../backend.js'
 
 interface RawKey extends BackendKey {
   readonly raw: Uint8Array

@@ -1,0 +1,22 @@
+/// <reference types="node" />
+/** The runtime where node:crypto exists (selected by the `node`, `bun` and `deno` conditions). */
+import { createECDH } from 'node:crypto'
+import { nobleBackend } from './backends/noble.js'
+import { nodeBackend } from './backends/node.js'
+import { hasWebCrypto, webcryptoBackend } from './backends/webcrypto.js'
+import type { Runtime } from './runtime.js'
+
+export const runtime: Runtime = {
+  available: {
+    node: nodeBackend,
+    ...(hasWebCrypto() ? { webcrypto: webcryptoBackend } : {}),
+    noble: nobleBackend,
+  },
+  preferred: 'node',
+  /** Through OpenSSL: about 15x faster than pure JS. */
+  derivePublicKey(privateKey) {
+    const ecdh = createECDH('prime256v1')
+    ecdh.setPrivateKey(privateKey)
+    return new Uint8Array(ecdh.getPublicKey())
+  },
+}

@@ -1,0 +1,21 @@
+/**
+ * The shape of the module behind the `#backends` import map, declared once. The map picks
+ * `runtime.node.ts` under the `node`, `bun` and `deno` conditions and `runtime.default.ts`
+ * everywhere else. Each exports `runtime: Runtime`, so the compiler holds both to this shape and
+ * they cannot drift apart (an annotation, not `satisfies`, which `isolatedDeclarations` does not
+ * accept on an export; it checks the same, and refuses extra members too).
+ */
+import type { BackendName, CryptoBackend } from '../backend.js'
+
+/** What one kind of runtime offers the rest of the package. */
+export interface Runtime {
+  /** The crypto backends this runtime has, by name (never an entry that is undefined). */
+  readonly available: Readonly<Partial<Record<BackendName, CryptoBackend>>>
+  /** The name of the default backend, one of {@link Runtime.available}. */
+  readonly preferred: BackendName
+  /**
+   * The 65-byte uncompressed public point of a valid 32-byte private scalar, synchronously (WebCrypto
+   * cannot derive it, so only node:crypto or pure JS can).
+   */
+  derivePublicKey(privateKey: Uint8Array): Uint8Array<ArrayBuffer>
+}
