@@ -19,8 +19,11 @@ import { WebPushError } from '@wp/ece'
 import { base64urlEncode, equalBytes } from '@wp/ece/utils'
 import { parseVapidAuthorization } from './authorization.js'
 import { audienceOf, vapidHeaders } from './headers.js'
-import { generateVapidKeys, importPublicKey, importVapidKey, readKeyFile, readVapidKeyFile } from './keys.js'
-import { checkAudience, verifyVapidToken } from './token.js'
+import { checkAudience } from './internal/claims.js'
+import { readKeyFile } from './internal/read-key-file.js'
+import { readVapidKeyFile } from './key-file.js'
+import { generateVapidKeys, importPublicKey, importVapidKey } from './keys.js'
+import { verifyVapidToken } from './token.js'
 
 const USAGE = `Usage: vapid <command> [options]
 

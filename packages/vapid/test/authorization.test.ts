@@ -1,9 +1,9 @@
 /** Reading VAPID credentials as a push service does: RFC 8292 §3 `vapid t=, k=` and the aesgcm-era `WebPush` + `Crypto-Key`. */
-import { generateKeyPairSync } from 'node:crypto'
 import { base64urlEncode } from '@wp/ece/utils'
 import { beforeAll, describe, expect, it } from 'vitest'
 import webpush from 'web-push'
 import {
+  generateVapidKeys,
   importVapidKey,
   parseVapidAuthorization,
   signVapidToken,
@@ -17,9 +17,7 @@ let key: VapidKey
 let token: string
 let k: string
 beforeAll(async () => {
-  key = await importVapidKey(
-    generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'jwk' }) as never,
-  )
+  key = await importVapidKey((await generateVapidKeys()).privateKey)
   token = await signVapidToken({ key, audience: AUDIENCE, subject: SUBJECT })
   k = key.applicationServerKey
 })

@@ -1,0 +1,22 @@
+/**
+ * Reading a VAPID key file: Node only (it reads the file with node:fs/promises), kept apart from the
+ * rest of the package, which runs on every runtime.
+ */
+import { readKeyFile } from './internal/read-key-file.js'
+import { importVapidKeySync, type VapidKey } from './keys.js'
+
+/**
+ * Reads a VAPID private key file in Node (PEM, or DER bytes), e.g. the output of
+ * `openssl ecparam -name prime256v1 -genkey -noout -out private_key.pem` or `vapid generate`.
+ * @throws WebPushError `ERR_WP_VAPID_KEY` when the file is missing, unreadable, larger than 64 KiB,
+ *   or is not a key
+ * @example
+ * const key = await readVapidKeyFile('private_key.pem')
+ */
+export async function readVapidKeyFile(path: string): Promise<VapidKey> {
+  const bytes = await readKeyFile(path)
+  const text = new TextDecoder().decode(bytes)
+  if (text.includes('-----BEGIN')) return importVapidKeySync(text)
+  if (bytes[0] === 0x30) return importVapidKeySync(new Uint8Array(bytes))
+  return importVapidKeySync(text.trim())
+}
