@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /** The node:crypto backend: OpenSSL underneath, the fastest where it exists (Node, Bun, Deno). */
 import {
   createCipheriv,
