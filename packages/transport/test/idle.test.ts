@@ -38,22 +38,27 @@ describe.each([
     transport.send({ endpoint: server.url('/push/x', name(i)), headers, body })
 
   it('releases each origin after originIdleMs: its connections close and its state goes', async () => {
-    const transport = make({ originIdleMs: 300 })
-    await Promise.all(Array.from({ length: 50 }, (_, i) => send(transport, i)))
-    expect(server.connections).toBe(50)
-    expect(server.open).toBe(50)
-    expect(originCounts(transport)).toEqual({ origins: 50, idle: 50 })
+    const transport = make({ originIdleMs: 1000 })
     const started = performance.now()
-    // undici's own keep-alive timeout (4 s) would close HTTP/1.1 connections later; HTTP/2 never.
+    await Promise.all(Array.from({ length: 50 }, (_, i) => send(transport, i)))
+    const sent = performance.now()
+    expect(server.connections).toBe(50)
+    // (On a machine so busy that the sends took most of the idle time, some may be released already.)
+    if (sent - started < 500) {
+      expect(server.open).toBe(50)
+      expect(originCounts(transport)).toEqual({ origins: 50, idle: 50 })
+    }
+    // Released 1 to 1.25 s after the last request. undici's own keep-alive timeout (4 s) would close
+    // HTTP/1.1 connections later; HTTP/2 sessions it never closes.
     expect(await eventually(() => server.open === 0 && originCounts(transport)?.origins === 0, 3000)).toBe(true)
-    expect(performance.now() - started).toBeGreaterThan(150)
+    expect(performance.now() - sent).toBeGreaterThan(700)
     // Sending again opens new connections.
     expect((await send(transport, 0)).status).toBe(201)
     expect(server.connections).toBe(51)
   })
 
   it('keeps an origin while a request is in flight, however long it takes', async () => {
-    server.handler = (_req, res) => setTimeout(() => res.writeHead(201).end(), 600)
+    server.handler = (_req, res) => setTimeout(() => res.writeHead(201).end(), 1000)
     const transport = make({ originIdleMs: 100 })
     const pending = send(transport, 0)
     await sleep(400)
@@ -89,7 +94,7 @@ describe.each([
   })
 
   it('does not count origins with requests in flight as idle', async () => {
-    server.handler = (_req, res) => setTimeout(() => res.writeHead(201).end(), 200)
+    server.handler = (_req, res) => setTimeout(() => res.writeHead(201).end(), 500)
     const transport = make({ maxIdleOrigins: 2 })
     const all = Array.from({ length: 10 }, (_, i) => send(transport, i))
     await sleep(50)
