@@ -44,6 +44,10 @@ const inspect = Symbol.for('nodejs.util.inspect.custom')
  * A VAPID private key, imported once. Signing uses the fastest crypto backend and imports the key
  * into it once per backend, never per token. The private key is kept in a private field: it is not
  * shown by `console.log`, `JSON.stringify` or `util.inspect`.
+ * @example
+ * const key = await importVapidKey(privateKey)
+ * key.applicationServerKey // base64url of the public point, for pushManager.subscribe()
+ * writeFileSync('private_key.pem', key.toPEM(), { mode: 0o600 }) // PKCS #8; key.toPEM('sec1') for SEC 1
  */
 export class VapidKey {
   /** The 65-byte uncompressed public point. */
@@ -53,7 +57,11 @@ export class VapidKey {
   readonly #privateKey: Uint8Array<ArrayBuffer>
   readonly #imported = new Map<BackendName, Promise<BackendKey>>()
 
-  /** Use {@link importVapidKey} or {@link generateVapidKeys}; this takes a checked 32-byte scalar. */
+  /**
+   * Use {@link importVapidKey} or {@link generateVapidKeys}; this takes the 32-byte scalar and, if
+   * given, the public point that must belong to it.
+   * @throws WebPushError `ERR_WP_VAPID_KEY` for a scalar out of 1 to n-1, or a public key that is not its own
+   */
   constructor(privateKey: Uint8Array, publicKey?: Uint8Array) {
     try {
       this.#privateKey = new Uint8Array(toPrivateKey(privateKey, 'privateKey'))
@@ -85,14 +93,20 @@ export class VapidKey {
     return base64urlEncode(this.#privateKey)
   }
 
-  /** DER bytes: PKCS #8 (default) or SEC 1. */
+  /**
+   * DER bytes: PKCS #8 (default) or SEC 1.
+   * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a format other than `'pkcs8'` and `'sec1'`
+   */
   toDER(format: 'pkcs8' | 'sec1' = 'pkcs8'): Uint8Array<ArrayBuffer> {
     return toKeyFormat(format) === 'sec1'
       ? writeSec1(this.#privateKey, this.publicKey)
       : writePkcs8(this.#privateKey, this.publicKey)
   }
 
-  /** PEM: PKCS #8 `PRIVATE KEY` (default, what py_vapid writes) or SEC 1 `EC PRIVATE KEY` (what `openssl ecparam` writes). */
+  /**
+   * PEM: PKCS #8 `PRIVATE KEY` (default, what py_vapid writes) or SEC 1 `EC PRIVATE KEY` (what `openssl ecparam` writes).
+   * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a format other than `'pkcs8'` and `'sec1'`
+   */
   toPEM(format: 'pkcs8' | 'sec1' = 'pkcs8'): string {
     return toPem(toKeyFormat(format) === 'sec1' ? 'EC PRIVATE KEY' : 'PRIVATE KEY', this.toDER(format))
   }

@@ -6,7 +6,11 @@
  */
 import { concatBytes, WebPushError } from '@wp/ece/utils'
 
-/** Universal tags (X.690 §8; SEQUENCE and SET with the constructed bit, 0x20, set). */
+/**
+ * Universal tags (X.690 §8; SEQUENCE and SET with the constructed bit, 0x20, set).
+ * @example
+ * tlv(TAG.IA5_STRING, bytes)
+ */
 export const TAG: {
   readonly BOOLEAN: 0x01
   readonly INTEGER: 0x02
@@ -73,7 +77,11 @@ export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array<ArrayBuffer
   return concatBytes(header, ...parts)
 }
 
-/** A SEQUENCE (X.690 §8.9) of the given encoded elements, in order. */
+/**
+ * A SEQUENCE (X.690 §8.9) of the given encoded elements, in order.
+ * @example
+ * sequence(oid('1.2.840.10045.4.3.2')) // the AlgorithmIdentifier of ecdsa-with-SHA256
+ */
 export function sequence(...elements: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return tlv(TAG.SEQUENCE, ...elements)
 }
@@ -81,6 +89,8 @@ export function sequence(...elements: Uint8Array[]): Uint8Array<ArrayBuffer> {
 /**
  * A SET OF (X.690 §8.12) the given encoded elements. X.690 §11.6: DER orders them by their
  * encodings, as octet strings (a shorter one first when it is a prefix of a longer one).
+ * @example
+ * set(sequence(oid('2.5.4.3'), utf8String('localhost'))) // a RelativeDistinguishedName, CN=localhost
  */
 export function set(...elements: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const sorted = [...elements].sort(compareBytes)
@@ -146,22 +156,38 @@ export function oid(dotted: string): Uint8Array<ArrayBuffer> {
   return tlv(TAG.OID, Uint8Array.from(out))
 }
 
-/** A BIT STRING (X.690 §8.6) of whole octets: the unused-bits octet 0, then `bytes`. */
+/**
+ * A BIT STRING (X.690 §8.6) of whole octets: the unused-bits octet 0, then `bytes`.
+ * @example
+ * bitString(signature) // a certificate's signatureValue
+ */
 export function bitString(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return tlv(TAG.BIT_STRING, Uint8Array.of(0), bytes)
 }
 
-/** An OCTET STRING (X.690 §8.7) holding the concatenated `parts` (an encoded element, for an X.509 extension's value). */
+/**
+ * An OCTET STRING (X.690 §8.7) holding the concatenated `parts` (an encoded element, for an X.509 extension's value).
+ * @example
+ * sequence(oid('2.5.29.17'), octetString(sequence(implicit(2, dnsName)))) // a subjectAltName extension
+ */
 export function octetString(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return tlv(TAG.OCTET_STRING, ...parts)
 }
 
-/** A BOOLEAN (X.690 §8.2); X.690 §11.1: DER writes TRUE as 0xff. */
+/**
+ * A BOOLEAN (X.690 §8.2); X.690 §11.1: DER writes TRUE as 0xff.
+ * @example
+ * boolean(true) // 01 01 ff
+ */
 export function boolean(value: boolean): Uint8Array<ArrayBuffer> {
   return tlv(TAG.BOOLEAN, Uint8Array.of(value ? 0xff : 0))
 }
 
-/** A UTF8String (X.690 §8.23) of `text`. */
+/**
+ * A UTF8String (X.690 §8.23) of `text`.
+ * @example
+ * utf8String('localhost') // 0c 09 6c 6f 63 61 6c 68 6f 73 74
+ */
 export function utf8String(text: string): Uint8Array<ArrayBuffer> {
   return tlv(TAG.UTF8_STRING, new TextEncoder().encode(text))
 }
@@ -170,6 +196,8 @@ export function utf8String(text: string): Uint8Array<ArrayBuffer> {
  * A certificate validity time (RFC 5280 §4.1.2.5): UTCTime `YYMMDDHHMMSSZ` for the years 1950 to
  * 2049, GeneralizedTime `YYYYMMDDHHMMSSZ` from 2050, in UTC, to the second (milliseconds dropped).
  * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for an invalid Date or a year outside 1950-9999
+ * @example
+ * sequence(time(notBefore), time(notAfter)) // a certificate's Validity
  */
 export function time(date: Date): Uint8Array<ArrayBuffer> {
   const ms = date instanceof Date ? date.getTime() : Number.NaN
@@ -187,12 +215,22 @@ function latin1(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0))
 }
 
-/** A context-specific constructed element `[n]` (0xa0 | n), as EXPLICIT tagging writes it: a certificate's `[0]` version, `[3]` extensions. */
+/**
+ * A context-specific constructed element `[n]` (0xa0 | n), as EXPLICIT tagging writes it: a certificate's `[0]` version, `[3]` extensions.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a tag number outside 0-30
+ * @example
+ * explicit(0, integer(2)) // a0 03 02 01 02: X.509 version 3
+ */
 export function explicit(tagNumber: number, ...elements: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return tlv(0xa0 | contextNumber(tagNumber), ...elements)
 }
 
-/** A context-specific primitive element `[n]` (0x80 | n), as IMPLICIT tagging of a primitive type writes it: a GeneralName's `[2]` dNSName, `[7]` iPAddress. */
+/**
+ * A context-specific primitive element `[n]` (0x80 | n), as IMPLICIT tagging of a primitive type writes it: a GeneralName's `[2]` dNSName, `[7]` iPAddress.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a tag number outside 0-30
+ * @example
+ * implicit(7, Uint8Array.of(127, 0, 0, 1)) // 87 04 7f 00 00 01: iPAddress 127.0.0.1
+ */
 export function implicit(tagNumber: number, content: Uint8Array): Uint8Array<ArrayBuffer> {
   return tlv(0x80 | contextNumber(tagNumber), content)
 }
