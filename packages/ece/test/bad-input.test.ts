@@ -4,7 +4,10 @@
  * synchronous functions by throwing and the asynchronous ones by rejecting, never with a stray
  * TypeError, never with (partial) plaintext, and never with a secret in the message.
  *
- * Bodies with wrong delimiters and padding are crafted here with node:crypto's AES-GCM from keys
+ * The rows that are plain data (bodies, headers, keys) live in test/vectors/rfc8188-invalid.json and
+ * rfc8291-invalid.json, in Wycheproof's shape (`tcId`, `comment`, `result`, and the `code`), and join
+ * the table below; the rows built by code stay here: wrong types, options, sizes, truncations, and
+ * bodies with wrong delimiters and padding, crafted here with node:crypto's AES-GCM from keys
  * derived from a known IKM, so they carry valid tags and only the structure is wrong; the same
  * construction with valid structure decrypts (the controls below), which proves the crafting right.
  * `generateSubscriptionKeys()` takes no input, so it has no row; properties.test.ts checks its output.
@@ -28,7 +31,9 @@ import {
 import { aesgcmContext, contentKeys, webPushIkm } from '../src/internal/derive.js'
 import { b64, backends, utf8, withBackend } from './helpers.js'
 import v8188 from './vectors/rfc8188.json' with { type: 'json' }
+import v8188Invalid from './vectors/rfc8188-invalid.json' with { type: 'json' }
 import v from './vectors/rfc8291.json' with { type: 'json' }
+import v8291Invalid from './vectors/rfc8291-invalid.json' with { type: 'json' }
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: known keys, valid bodies, and crafted bodies (built once, with node:crypto).
@@ -62,32 +67,13 @@ const aesgcm = await encryptWebPush(secretPlaintext, subscription, {
 })
 const aesgcmOptions = { encoding: 'aesgcm' as const, headers: aesgcm.headers }
 
-/** The P-256 field prime: a coordinate equal to it is out of range. */
-const P = 'ffffffff00000001000000000000000000000000ffffffffffffffffffffffff'
-/** The P-256 group order: a scalar equal to it is out of range. */
-const N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'
-const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'))
 const bytes = (length: number, fill = 0x5a): Uint8Array => new Uint8Array(length).fill(fill)
-const withByte = (source: Uint8Array, index: number, value: number): Uint8Array => {
-  const out = source.slice()
-  out[index] = value
-  return out
-}
 const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts))
 const u32 = (n: number): Uint8Array => {
   const out = new Uint8Array(4)
   new DataView(out.buffer).setUint32(0, n)
   return out
 }
-
-/** Points that are not valid uncompressed P-256 keys. */
-const yFlipped = withByte(uaPublic, 64, (uaPublic[64] as number) ^ 1) // (x, y^1): not on the curve
-const xIsP = concat(Uint8Array.of(4), hex(P), uaPublic.subarray(33)) // x out of range
-const originXY = concat(Uint8Array.of(4), bytes(64, 0)) // (0, 0): not on the curve
-const allZero = bytes(65, 0) // the SEC 1 encoding of infinity, padded
-const prefix2 = withByte(uaPublic, 0, 2) // a compressed prefix on 65 bytes
-const hybrid = withByte(uaPublic, 0, 6 + ((uaPublic[64] as number) & 1)) // SEC 1 hybrid form
-const compressed = concat(Uint8Array.of(2 + ((uaPublic[64] as number) & 1)), uaPublic.subarray(1, 33)) // 33 bytes
 
 /** RFC 8188 §2.3: the nonce of record `seq` is the nonce base XOR seq (written out here, not taken from src). */
 function nonceFor(base: Uint8Array, seq: number): Uint8Array {
@@ -288,29 +274,11 @@ for (const [what, value] of wrongOptions)
   row('encrypt', `options: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => encrypt(SECRET_TEXT, untyped(value)))
 for (const [what, value] of wrongTypes)
   row('encrypt', `key: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => encrypt(SECRET_TEXT, { key: untyped(value) }))
-for (const n of [0, 15, 17, 32])
-  row('encrypt', `key of ${n} bytes`, 'ERR_WP_KEY_LENGTH', () =>
-    encrypt(SECRET_TEXT, { key: concat(eceKey, eceKey).subarray(0, n) }),
-  )
-row('encrypt', 'key: base64url of 15 bytes', 'ERR_WP_KEY_LENGTH', () =>
-  encrypt(SECRET_TEXT, { key: base64urlEncode(eceKey.subarray(0, 15)) }),
-)
-row('encrypt', 'key: standard base64 (+)', 'ERR_WP_BASE64URL', () =>
-  encrypt(SECRET_TEXT, { key: `+${base64urlEncode(eceKey).slice(1)}` }),
-)
-row('encrypt', 'key: base64url with a trailing newline', 'ERR_WP_BASE64URL', () =>
-  encrypt(SECRET_TEXT, { key: `${base64urlEncode(eceKey)}\n` }),
-)
-for (const n of [0, 15, 17])
-  row('encrypt', `salt of ${n} bytes`, 'ERR_WP_KEY_LENGTH', () => encrypt(SECRET_TEXT, { key: eceKey, salt: bytes(n) }))
 row('encrypt', 'salt: null', 'ERR_WP_INVALID_ARGUMENT', () =>
   encrypt(SECRET_TEXT, { key: eceKey, salt: untyped(null) }),
 )
 row('encrypt', 'salt: a number', 'ERR_WP_INVALID_ARGUMENT', () =>
   encrypt(SECRET_TEXT, { key: eceKey, salt: untyped(16) }),
-)
-row('encrypt', 'salt: invalid base64url', 'ERR_WP_BASE64URL', () =>
-  encrypt(SECRET_TEXT, { key: eceKey, salt: 'ab/cdefghijklmnopqrstu' }),
 )
 for (const [what, value] of [
   ['17', 17],
@@ -383,39 +351,6 @@ row('decrypt', 'keyLookup returns 15 bytes', 'ERR_WP_KEY_LENGTH', () =>
 row('decrypt', 'keyLookup resolves to invalid base64url', 'ERR_WP_BASE64URL', async () =>
   decrypt(multiBody, { keyLookup: async () => `${multi.ikm.slice(0, -1)}+` }),
 )
-row('decrypt', 'key of 15 bytes', 'ERR_WP_KEY_LENGTH', () => decrypt(singleBody, { key: singleKey.subarray(0, 15) }))
-row('decrypt', 'key of 17 bytes', 'ERR_WP_KEY_LENGTH', () =>
-  decrypt(singleBody, { key: concat(singleKey, Uint8Array.of(0)) }),
-)
-row('decrypt', 'key: invalid base64url', 'ERR_WP_BASE64URL', () => decrypt(singleBody, { key: `${single.ikm} ` }))
-row('decrypt', 'a wrong key of the right length', 'ERR_WP_ECE_DECRYPT', () => decrypt(singleBody, { key: multiKey }))
-row('decrypt', 'rs 0 in the header', 'ERR_WP_ECE_RECORD_SIZE', () =>
-  decrypt(concat(singleBody.subarray(0, 16), u32(0), singleBody.subarray(20)), { key: singleKey }),
-)
-row('decrypt', 'rs 17 in the header', 'ERR_WP_ECE_RECORD_SIZE', () =>
-  decrypt(concat(singleBody.subarray(0, 16), u32(17), singleBody.subarray(20)), { key: singleKey }),
-)
-row('decrypt', 'rs 18 in the header (valid, but not the records’ size)', 'ERR_WP_ECE_DECRYPT', () =>
-  decrypt(concat(multiBody.subarray(0, 16), u32(18), multiBody.subarray(20)), { key: multiKey }),
-)
-row('decrypt', 'a key id length past the end of the body', 'ERR_WP_ECE_HEADER', () =>
-  decrypt(withByte(singleBody, 20, 200), { key: singleKey }),
-)
-row('decrypt', 'a key id length of 255 on a 53-byte body', 'ERR_WP_ECE_HEADER', () =>
-  decrypt(withByte(singleBody, 20, 255), { key: singleKey }),
-)
-row('decrypt', 'a flipped tag bit', 'ERR_WP_ECE_DECRYPT', () =>
-  decrypt(withByte(singleBody, singleBody.length - 1, (singleBody.at(-1) as number) ^ 0x80), { key: singleKey }),
-)
-row('decrypt', 'one extra octet', 'ERR_WP_ECE_DECRYPT', () =>
-  decrypt(concat(singleBody, Uint8Array.of(0)), { key: singleKey }),
-)
-row('decrypt', 'the last record repeated', 'ERR_WP_ECE_DECRYPT', () =>
-  decrypt(concat(multiBody, multiBody.subarray(23 + 25)), { key: multiKey }),
-)
-row('decrypt', 'the first record alone (truncated at a record boundary)', 'ERR_WP_ECE_DECRYPT', () =>
-  decrypt(multiBody.subarray(0, 23 + 25), { key: multiKey }),
-)
 for (const [what, name] of [
   ['delimiter 1 in the last (only) record', 'eceLastIsOne'],
   ['delimiter 1 in the last of two records', 'eceLastIsOneOfTwo'],
@@ -456,34 +391,6 @@ for (const [what, value] of wrongTypes)
   row('encryptWebPush', `auth: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
     encryptWebPush(SECRET_TEXT, { p256dh: uaPublic, auth: untyped(value) }),
   )
-const badPoints: Array<[string, Uint8Array | string, WebPushErrorCode]> = [
-  ['of 64 bytes', uaPublic.subarray(0, 64), 'ERR_WP_KEY_LENGTH'],
-  ['of 66 bytes', concat(uaPublic, Uint8Array.of(0)), 'ERR_WP_KEY_LENGTH'],
-  ['of 0 bytes', new Uint8Array(0), 'ERR_WP_KEY_LENGTH'],
-  ['compressed (33 bytes)', compressed, 'ERR_WP_KEY_LENGTH'],
-  ['compressed, as base64url', base64urlEncode(compressed), 'ERR_WP_KEY_LENGTH'],
-  ['not on the curve (y off by one bit)', yFlipped, 'ERR_WP_INVALID_POINT'],
-  ['not on the curve, as base64url', base64urlEncode(yFlipped), 'ERR_WP_INVALID_POINT'],
-  ['with x = p (out of range)', xIsP, 'ERR_WP_INVALID_POINT'],
-  ['(0, 0)', originXY, 'ERR_WP_INVALID_POINT'],
-  ['65 zero bytes', allZero, 'ERR_WP_INVALID_POINT'],
-  ['with a compressed prefix on 65 bytes', prefix2, 'ERR_WP_INVALID_POINT'],
-  ['in the hybrid form (0x06/0x07)', hybrid, 'ERR_WP_INVALID_POINT'],
-  ['as standard base64 (+)', `+${v.ua_public.slice(1)}`, 'ERR_WP_BASE64URL'],
-  ['as base64url with a trailing newline', `${v.ua_public}\n`, 'ERR_WP_BASE64URL'],
-]
-for (const [what, value, code] of badPoints)
-  row('encryptWebPush', `p256dh ${what}`, code, () => encryptWebPush(SECRET_TEXT, { p256dh: value, auth }))
-for (const n of [0, 15, 17, 32])
-  row('encryptWebPush', `auth of ${n} bytes`, 'ERR_WP_KEY_LENGTH', () =>
-    encryptWebPush(SECRET_TEXT, { p256dh: uaPublic, auth: concat(auth, auth).subarray(0, n) }),
-  )
-row('encryptWebPush', 'auth: base64url of 15 bytes', 'ERR_WP_KEY_LENGTH', () =>
-  encryptWebPush(SECRET_TEXT, { p256dh: uaPublic, auth: base64urlEncode(auth.subarray(0, 15)) }),
-)
-row('encryptWebPush', 'auth: invalid base64url', 'ERR_WP_BASE64URL', () =>
-  encryptWebPush(SECRET_TEXT, { p256dh: uaPublic, auth: `${v.auth_secret.slice(0, -1)}/` }),
-)
 for (const [what, value] of wrongOptions)
   row('encryptWebPush', `options: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
     encryptWebPush(SECRET_TEXT, subscription, untyped(value)),
@@ -511,34 +418,12 @@ for (const [what, value] of [
   row('encryptWebPush', `padding ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
     encryptWebPush(SECRET_TEXT, subscription, { padding: untyped(value) }),
   )
-row('encryptWebPush', 'salt of 15 bytes', 'ERR_WP_KEY_LENGTH', () =>
-  encryptWebPush(SECRET_TEXT, subscription, { salt: salt.subarray(0, 15) }),
-)
 row('encryptWebPush', 'salt: null', 'ERR_WP_INVALID_ARGUMENT', () =>
   encryptWebPush(SECRET_TEXT, subscription, { salt: untyped(null) }),
-)
-row('encryptWebPush', 'salt: invalid base64url', 'ERR_WP_BASE64URL', () =>
-  encryptWebPush(SECRET_TEXT, subscription, { salt: `${v.salt.slice(0, -1)}=` }),
 )
 for (const [what, value] of [...wrongOptions] as Array<[string, unknown]>)
   row('encryptWebPush', `senderKeys: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
     encryptWebPush(SECRET_TEXT, subscription, { senderKeys: untyped(value) }),
-  )
-for (const [what, privateKey, publicKey, code] of [
-  ['a private key of 31 bytes', asPrivate.subarray(1), asPublic, 'ERR_WP_KEY_LENGTH'],
-  ['a zero private key', bytes(32, 0), asPublic, 'ERR_WP_INVALID_ARGUMENT'],
-  ['a private key equal to the group order', hex(N), asPublic, 'ERR_WP_INVALID_ARGUMENT'],
-  [
-    'a public key not on the curve',
-    asPrivate,
-    withByte(asPublic, 64, (asPublic[64] as number) ^ 1),
-    'ERR_WP_INVALID_POINT',
-  ],
-  ['a public key that is not the private key’s', asPrivate, uaPublic, 'ERR_WP_INVALID_ARGUMENT'],
-  ['a private key missing', undefined, asPublic, 'ERR_WP_INVALID_ARGUMENT'],
-] as Array<[string, unknown, Uint8Array, WebPushErrorCode]>)
-  row('encryptWebPush', `senderKeys with ${what}`, code, () =>
-    encryptWebPush(SECRET_TEXT, subscription, { senderKeys: { privateKey: untyped(privateKey), publicKey } }),
   )
 for (const [what, value] of [
   ["'toString'", 'toString'],
@@ -581,35 +466,6 @@ for (const field of ['privateKey', 'publicKey', 'auth'] as const)
     row('decryptWebPush', `${field}: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
       decryptWebPush(pushBody, { ...receiver, [field]: untyped(value) }),
     )
-for (const [what, value, code] of [
-  ['of 31 bytes', uaPrivate.subarray(1), 'ERR_WP_KEY_LENGTH'],
-  ['of 33 bytes', concat(Uint8Array.of(0), uaPrivate), 'ERR_WP_KEY_LENGTH'],
-  ['zero', bytes(32, 0), 'ERR_WP_INVALID_ARGUMENT'],
-  ['equal to the group order', hex(N), 'ERR_WP_INVALID_ARGUMENT'],
-  ['all ones (above the group order)', bytes(32, 0xff), 'ERR_WP_INVALID_ARGUMENT'],
-  ['as invalid base64url', `${v.ua_private.slice(0, -1)}+`, 'ERR_WP_BASE64URL'],
-] as Array<[string, unknown, WebPushErrorCode]>)
-  row('decryptWebPush', `privateKey ${what}`, code, () =>
-    decryptWebPush(pushBody, { ...receiver, privateKey: untyped(value) }),
-  )
-for (const [what, value, code] of badPoints)
-  row('decryptWebPush', `publicKey ${what}`, code, () => decryptWebPush(pushBody, { ...receiver, publicKey: value }))
-for (const n of [0, 15, 17])
-  row('decryptWebPush', `auth of ${n} bytes`, 'ERR_WP_KEY_LENGTH', () =>
-    decryptWebPush(pushBody, { ...receiver, auth: concat(auth, auth).subarray(0, n) }),
-  )
-row('decryptWebPush', 'a private key that is not the public key’s', 'ERR_WP_ECE_DECRYPT', () =>
-  decryptWebPush(pushBody, { ...receiver, privateKey: asPrivate }),
-)
-row('decryptWebPush', 'a private key that is not the public key’s (aesgcm)', 'ERR_WP_ECE_DECRYPT', () =>
-  decryptWebPush(aesgcm.body, { ...receiver, privateKey: asPrivate }, aesgcmOptions),
-)
-row('decryptWebPush', 'a wrong auth secret', 'ERR_WP_ECE_DECRYPT', () =>
-  decryptWebPush(pushBody, { ...receiver, auth: salt }),
-)
-row('decryptWebPush', 'a wrong auth secret (aesgcm)', 'ERR_WP_ECE_DECRYPT', () =>
-  decryptWebPush(aesgcm.body, { ...receiver, auth: salt }, aesgcmOptions),
-)
 for (const [what, value] of wrongOptions)
   row('decryptWebPush', `options: ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
     decryptWebPush(pushBody, receiver, untyped(value)),
@@ -630,37 +486,8 @@ for (const [what, value] of [
   row('decryptWebPush', `backend ${what}`, 'ERR_WP_INVALID_ARGUMENT', () =>
     decryptWebPush(pushBody, receiver, { backend: untyped(value) }),
   )
-// aes128gcm: the header carries the sender's key as its key id (RFC 8291 §4)
-const pushRecords = pushBody.subarray(86)
-const withKeyId = (keyId: Uint8Array): Uint8Array =>
-  concat(pushBody.subarray(0, 20), Uint8Array.of(keyId.length), keyId, pushRecords)
+// aes128gcm bodies of more than one record (RFC 8291 §4), built here; the static bodies are in rfc8291-invalid.json
 for (const [what, body, code] of [
-  ['no key id', withKeyId(new Uint8Array(0)), 'ERR_WP_ECE_HEADER'],
-  ['a 64-byte key id', withKeyId(asPublic.subarray(0, 64)), 'ERR_WP_ECE_HEADER'],
-  [
-    'a compressed sender key as key id',
-    withKeyId(concat(Uint8Array.of(2 + ((asPublic[64] as number) & 1)), asPublic.subarray(1, 33))),
-    'ERR_WP_ECE_HEADER',
-  ],
-  ['a key id length past the end', withByte(pushBody.subarray(0, 100), 20, 255), 'ERR_WP_ECE_HEADER'],
-  [
-    'a sender key not on the curve',
-    withKeyId(withByte(asPublic, 64, (asPublic[64] as number) ^ 1)),
-    'ERR_WP_INVALID_POINT',
-  ],
-  [
-    'a sender key with x = p',
-    withKeyId(concat(Uint8Array.of(4), hex(P), asPublic.subarray(33))),
-    'ERR_WP_INVALID_POINT',
-  ],
-  ['a sender key of 65 zero bytes', withKeyId(allZero), 'ERR_WP_INVALID_POINT'],
-  ['another valid sender key', withKeyId(uaPublic), 'ERR_WP_ECE_DECRYPT'],
-  ['rs 0', concat(pushBody.subarray(0, 16), u32(0), pushBody.subarray(20)), 'ERR_WP_ECE_RECORD_SIZE'],
-  ['rs 17', concat(pushBody.subarray(0, 16), u32(17), pushBody.subarray(20)), 'ERR_WP_ECE_RECORD_SIZE'],
-  // RFC 8291 §4: a push message is a single record. rs is not authenticated, so one that splits the
-  // body is refused for its shape, before any crypto.
-  ['rs 18 (the body is then many records)', pushWithRs(18), 'ERR_WP_ECE_RECORD_SIZE'],
-  ['rs one octet shorter than its record', pushWithRs(pushBody.length - 86 - 1), 'ERR_WP_ECE_RECORD_SIZE'],
   ['crafted: two genuine records', crafted.pushTwo, 'ERR_WP_ECE_RECORD_SIZE'],
   ...encryptedMany.map(
     ({ rs, body }) =>
@@ -670,12 +497,9 @@ for (const [what, body, code] of [
         'ERR_WP_ECE_RECORD_SIZE',
       ] as const,
   ),
-  ['a flipped ciphertext bit', withByte(pushBody, 90, (pushBody[90] as number) ^ 1), 'ERR_WP_ECE_DECRYPT'],
-  ['a flipped salt bit', withByte(pushBody, 0, (pushBody[0] as number) ^ 1), 'ERR_WP_ECE_DECRYPT'],
   ['crafted: delimiter 1 in the only record', crafted.pushLastIsOne, 'ERR_WP_ECE_DECRYPT'],
   ['crafted: an all-zero record', crafted.pushAllZero, 'ERR_WP_ECE_DECRYPT'],
   ['crafted: no delimiter (data then zeros)', crafted.pushDelimiter0, 'ERR_WP_ECE_DECRYPT'],
-  ['the aesgcm body read as aes128gcm (53 bytes: no room for a key id)', aesgcm.body, 'ERR_WP_ECE_HEADER'],
 ] as Array<[string, Uint8Array, WebPushErrorCode]>)
   row('decryptWebPush', `aes128gcm with ${what}`, code, () => decryptWebPush(body, receiver))
 for (let n = 0; n < pushBody.length; n++)
@@ -685,72 +509,6 @@ for (let n = 0; n < pushBody.length; n++)
     n < 86 ? 'ERR_WP_ECE_HEADER' : 'ERR_WP_ECE_DECRYPT',
     () => decryptWebPush(pushBody.subarray(0, n), receiver),
   )
-// aesgcm: salt, rs and the sender key travel in the Encryption and Crypto-Key headers
-const { Encryption: encryption, 'Crypto-Key': cryptoKey } = aesgcm.headers as {
-  Encryption: string
-  'Crypto-Key': string
-}
-const aesgcmWith = (headers: unknown) => () =>
-  decryptWebPush(aesgcm.body, receiver, { encoding: 'aesgcm', headers: untyped(headers) })
-for (const [what, headers, code] of [
-  ['no headers', undefined, 'ERR_WP_ECE_HEADER'],
-  ['empty headers', {}, 'ERR_WP_ECE_HEADER'],
-  ['headers that are a string', `Encryption: ${encryption}`, 'ERR_WP_ECE_HEADER'],
-  ['no Crypto-Key', { Encryption: encryption }, 'ERR_WP_ECE_HEADER'],
-  ['no Encryption', { 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
-  ['an Encryption header that is a number', { Encryption: 42, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
-  ['no salt in Encryption', { Encryption: 'rs=4096', 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
-  ['no dh in Crypto-Key', { Encryption: encryption, 'Crypto-Key': `p256ecdsa=${v.as_public}` }, 'ERR_WP_ECE_HEADER'],
-  [
-    'a salt in standard base64',
-    { Encryption: `salt=+${v.salt.slice(1)}`, 'Crypto-Key': cryptoKey },
-    'ERR_WP_BASE64URL',
-  ],
-  [
-    'a salt of 15 bytes',
-    { Encryption: `salt=${base64urlEncode(salt.subarray(0, 15))}`, 'Crypto-Key': cryptoKey },
-    'ERR_WP_KEY_LENGTH',
-  ],
-  [
-    'a compressed dh',
-    { Encryption: encryption, 'Crypto-Key': `dh=${base64urlEncode(compressed)}` },
-    'ERR_WP_KEY_LENGTH',
-  ],
-  [
-    'a dh not on the curve',
-    { Encryption: encryption, 'Crypto-Key': `dh=${base64urlEncode(yFlipped)}` },
-    'ERR_WP_INVALID_POINT',
-  ],
-  ['a dh with x = p', { Encryption: encryption, 'Crypto-Key': `dh=${base64urlEncode(xIsP)}` }, 'ERR_WP_INVALID_POINT'],
-  [
-    'a dh in standard base64',
-    { Encryption: encryption, 'Crypto-Key': `dh=/${v.as_public.slice(1)}` },
-    'ERR_WP_BASE64URL',
-  ],
-  ['another valid dh', { Encryption: encryption, 'Crypto-Key': `dh=${v.ua_public}` }, 'ERR_WP_ECE_DECRYPT'],
-  ['rs=abc', { Encryption: `${encryption};rs=abc`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
-  ['rs=-5', { Encryption: `${encryption};rs=-5`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
-  ['rs of 11 digits', { Encryption: `${encryption};rs=99999999999`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_HEADER'],
-  ['rs=4294967296', { Encryption: `${encryption};rs=4294967296`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_RECORD_SIZE'],
-  ['rs=2', { Encryption: `${encryption};rs=2`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_RECORD_SIZE'],
-  ['rs=0', { Encryption: `${encryption};rs=0`, 'Crypto-Key': cryptoKey }, 'ERR_WP_ECE_RECORD_SIZE'],
-  [
-    'rs=18 (the body is then several records)',
-    { Encryption: `${encryption};rs=18`, 'Crypto-Key': cryptoKey },
-    'ERR_WP_ECE_RECORD_SIZE',
-  ],
-  [
-    'an rs whose one record would be the whole body (a record is shorter than rs + 16)',
-    { Encryption: `${encryption};rs=${aesgcm.body.length - TAG}`, 'Crypto-Key': cryptoKey },
-    'ERR_WP_ECE_RECORD_SIZE',
-  ],
-  [
-    'a salt from another message',
-    { Encryption: `salt=${base64urlEncode(auth)}`, 'Crypto-Key': cryptoKey },
-    'ERR_WP_ECE_DECRYPT',
-  ],
-] as Array<[string, unknown, WebPushErrorCode]>)
-  row('decryptWebPush', `aesgcm with ${what}`, code, aesgcmWith(headers))
 for (const [what, name, options] of [
   ['a padding length past the end of the record', 'aesgcmPadPastEnd', aesgcmOptions],
   ['non-zero padding', 'aesgcmPadNotZero', aesgcmOptions],
@@ -769,9 +527,6 @@ for (const [what, body] of [
   ['the two records swapped', concat(crafted.aesgcmTwo.subarray(26), crafted.aesgcmTwo.subarray(0, 26))],
 ] as Array<[string, Uint8Array]>)
   row('decryptWebPush', `aesgcm crafted: ${what}`, 'ERR_WP_ECE_RECORD_SIZE', () => decryptWebPush(body, receiver, rs10))
-row('decryptWebPush', 'aesgcm: one extra octet', 'ERR_WP_ECE_DECRYPT', () =>
-  decryptWebPush(concat(aesgcm.body, Uint8Array.of(0)), receiver, aesgcmOptions),
-)
 for (let n = 0; n < aesgcm.body.length; n++)
   row('decryptWebPush', `the aesgcm body truncated to ${n} of ${aesgcm.body.length} bytes`, 'ERR_WP_ECE_DECRYPT', () =>
     decryptWebPush(aesgcm.body.subarray(0, n), receiver, aesgcmOptions),
@@ -819,6 +574,118 @@ for (const [what, value] of [
   row('useBackend', `name ${what}`, 'ERR_WP_INVALID_ARGUMENT', () => useBackend(untyped(value)))
 
 // ---------------------------------------------------------------------------------------------
+// The rows kept as data: test/vectors/rfc8188-invalid.json and rfc8291-invalid.json.
+// ---------------------------------------------------------------------------------------------
+
+/** One test of an `*-invalid.json` file (Wycheproof's shape: tcId, comment, result, and our code). */
+interface InvalidTest {
+  tcId: number
+  comment: string
+  result: string
+  code: string
+  /** Pass the keys, salts and secrets as their base64url text instead of decoding them (bodies are always bytes). */
+  asText?: boolean
+  [field: string]: unknown
+}
+interface InvalidFile {
+  testGroups: Array<{ type: string; encoding?: string; tests: InvalidTest[] }>
+}
+const invalidFiles = { 'rfc8188-invalid': v8188Invalid, 'rfc8291-invalid': v8291Invalid } as Record<string, InvalidFile>
+/** The aesgcm message rfc8291-invalid.json alters (its body, headers and plaintext). */
+const aesgcmVector = v8291Invalid.aesgcm
+/** A key, salt or secret of a test: bytes, or the text itself when the test says `asText`; absent stays absent. */
+const binary = (t: InvalidTest, field: string): unknown => {
+  const text = t[field]
+  if (typeof text !== 'string') return text
+  return t.asText === true ? text : b64(text)
+}
+/** The receiver of rfc8291.json with the key fields a test overrides. */
+const receiverOf = (t: InvalidTest) => ({
+  privateKey: 'privateKey' in t ? binary(t, 'privateKey') : uaPrivate,
+  publicKey: 'publicKey' in t ? binary(t, 'publicKey') : uaPublic,
+  auth: 'auth' in t ? binary(t, 'auth') : auth,
+})
+
+let invalidRows = 0
+for (const [file, { testGroups }] of Object.entries(invalidFiles))
+  for (const group of testGroups)
+    for (const t of group.tests) {
+      const code = t.code as WebPushErrorCode
+      /** `prefix` names the argument where the comment alone does not (`p256dh`, `publicKey`, `aesgcm with`). */
+      const add = (fn: PublicFunction, call: () => unknown, prefix = ''): void => {
+        invalidRows++
+        row(fn, `${prefix}${t.comment} [${file} #${t.tcId}]`, code, call)
+      }
+      switch (`${group.type}${group.encoding ?? ''}`) {
+        case 'Decrypt':
+          add('decrypt', () => decrypt(b64(t.body as string), { key: untyped(binary(t, 'key')) }))
+          break
+        case 'Encrypt':
+          add('encrypt', () =>
+            encrypt(
+              SECRET_TEXT,
+              untyped({ key: binary(t, 'key'), ...('salt' in t ? { salt: binary(t, 'salt') } : {}) }),
+            ),
+          )
+          break
+        case 'ReceiverPublicKey':
+          add(
+            'encryptWebPush',
+            () => encryptWebPush(SECRET_TEXT, { p256dh: untyped(binary(t, 'key')), auth }),
+            'p256dh ',
+          )
+          add(
+            'decryptWebPush',
+            () => decryptWebPush(pushBody, { ...receiver, publicKey: untyped(binary(t, 'key')) }),
+            'publicKey ',
+          )
+          break
+        case 'AuthSecret':
+          add('encryptWebPush', () =>
+            encryptWebPush(SECRET_TEXT, { p256dh: uaPublic, auth: untyped(binary(t, 'auth')) }),
+          )
+          add('decryptWebPush', () => decryptWebPush(pushBody, { ...receiver, auth: untyped(binary(t, 'auth')) }))
+          break
+        case 'EncryptWebPush': {
+          const sender = t.senderKeys as { privateKey?: string; publicKey?: string } | undefined
+          const options = {
+            ...('salt' in t ? { salt: binary(t, 'salt') } : {}),
+            ...(sender === undefined
+              ? {}
+              : {
+                  senderKeys: {
+                    privateKey: binary(sender as InvalidTest, 'privateKey'),
+                    publicKey: binary(sender as InvalidTest, 'publicKey'),
+                  },
+                }),
+          }
+          add('encryptWebPush', () => encryptWebPush(SECRET_TEXT, subscription, untyped(options)))
+          break
+        }
+        case 'DecryptWebPushaes128gcm':
+          add(
+            'decryptWebPush',
+            () => decryptWebPush('body' in t ? b64(t.body as string) : pushBody, untyped(receiverOf(t))),
+            'aes128gcm with ',
+          )
+          break
+        case 'DecryptWebPushaesgcm':
+          add(
+            'decryptWebPush',
+            () =>
+              decryptWebPush(b64('body' in t ? (t.body as string) : aesgcmVector.body), untyped(receiverOf(t)), {
+                encoding: 'aesgcm',
+                headers: untyped(t.headers),
+              }),
+            'aesgcm with ',
+          )
+          break
+        default:
+          throw new Error(`${file}: unknown test group ${group.type}`)
+      }
+    }
+
+// ---------------------------------------------------------------------------------------------
 // Running it.
 // ---------------------------------------------------------------------------------------------
 
@@ -849,6 +716,26 @@ async function failure(r: Row): Promise<unknown> {
   }
 }
 
+describe('the invalid-input vectors', () => {
+  it('are well formed: unique tcIds, result "invalid", a code, and every test made into a row', () => {
+    let tests = 0
+    for (const [file, { testGroups }] of Object.entries(invalidFiles)) {
+      const ids = testGroups.flatMap((g) => g.tests.map((t) => t.tcId))
+      expect(new Set(ids).size, file).toBe(ids.length)
+      for (const group of testGroups)
+        for (const t of group.tests) {
+          expect(t.result, `${file} #${t.tcId}`).toBe('invalid')
+          expect(t.code, `${file} #${t.tcId}`).toMatch(/^ERR_WP_[A-Z0-9_]+$/)
+          expect(t.comment.length, `${file} #${t.tcId}`).toBeGreaterThan(0)
+          // The receiver's public key and the auth secret are tried on both encryptWebPush and decryptWebPush.
+          tests += group.type === 'ReceiverPublicKey' || group.type === 'AuthSecret' ? 2 : 1
+        }
+    }
+    expect(invalidRows).toBe(tests)
+    expect(tests).toBeGreaterThan(100)
+  })
+})
+
 describe.each(backends)('bad inputs on the %s backend', (name) => {
   withBackend(name)
   afterEach(() => useBackend(name)) // a useBackend row that wrongly succeeded must not leak into the next
@@ -878,6 +765,14 @@ describe.each(backends)('controls for the table on the %s backend', (name) => {
     expect(await decrypt(multiBody, { key: multiKey })).toEqual(utf8(multi.plaintext_text))
     expect(await decryptWebPush(pushBody, receiver)).toEqual(utf8(v.plaintext_text))
     expect(await decryptWebPush(aesgcm.body, receiver, aesgcmOptions)).toEqual(secretPlaintext)
+  })
+
+  it('the aesgcm message of rfc8291-invalid.json is the one encryptWebPush makes here, and decrypts', async () => {
+    expect(b64(aesgcmVector.body)).toEqual(aesgcm.body)
+    expect(aesgcmVector.headers).toEqual(aesgcm.headers)
+    expect(aesgcmVector.plaintext_text).toBe(SECRET_TEXT)
+    const options = { encoding: 'aesgcm' as const, headers: aesgcmVector.headers }
+    expect(await decryptWebPush(b64(aesgcmVector.body), receiver, options)).toEqual(secretPlaintext)
   })
 
   it('the crafting is right: the same construction with valid delimiters and padding decrypts', async () => {
