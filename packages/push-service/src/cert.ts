@@ -1,84 +1,99 @@
 /**
- * A self-signed TLS certificate for the local service, made at start-up: P-256, ECDSA with
- * SHA-256, valid for `localhost`, 127.0.0.1 and ::1 for a year (RFC 5280 structures, DER-encoded).
+ * A self-signed TLS certificate for the local service, made at start-up: P-256, ECDSA with SHA-256,
+ * valid for `localhost`, 127.0.0.1 and ::1 for a year. The structures are RFC 5280's, written with
+ * `@wp/vapid`'s DER writer.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
+import {
+  bitString,
+  boolean,
+  explicit,
+  implicit,
+  integer,
+  octetString,
+  oid,
+  sequence,
+  set,
+  time,
+  toPem,
+  utf8String,
+} from '@wp/vapid/der'
 
-function tlv(tag: number, ...parts: Uint8Array[]): Buffer {
-  const value = Buffer.concat(parts)
-  const n = value.length
-  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff]
-  return Buffer.concat([Buffer.from([tag, ...length]), value])
-}
-const seq = (...parts: Uint8Array[]) => tlv(0x30, ...parts)
-const oid = (...bytes: number[]) => tlv(0x06, Buffer.from(bytes))
-const utf8 = (text: string) => tlv(0x0c, Buffer.from(text, 'utf8'))
-const OID_ECDSA_SHA256 = oid(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02)
-const OID_CN = oid(0x55, 0x04, 0x03)
-const OID_SAN = oid(0x55, 0x1d, 0x11)
-const OID_BASIC_CONSTRAINTS = oid(0x55, 0x1d, 0x13)
-const OID_SUBJECT_KEY_ID = oid(0x55, 0x1d, 0x0e)
+/** RFC 5758 §3.2: ecdsa-with-SHA256. */
+const ECDSA_WITH_SHA256 = sequence(oid('1.2.840.10045.4.3.2'))
+/** RFC 5280 §4.1.2.4: the subject and issuer, one common name. */
+const NAME = sequence(set(sequence(oid('2.5.4.3'), utf8String('wp-push-service local'))))
+/** RFC 5280 §4.2.1.6: GeneralName's dNSName [2] and iPAddress [7]. */
+const dnsName = (name: string) => implicit(2, new TextEncoder().encode(name))
+const ipAddress = (octets: Uint8Array) => implicit(7, octets)
+/** The names every certificate has; a host among them is not added again. */
+const BUILT_IN = ['localhost', '127.0.0.1', '::1']
+const IPV4 = /^\d+\.\d+\.\d+\.\d+$/
+const YEAR_MS = 365 * 24 * 3600 * 1000
 
-/** UTCTime (RFC 5280 §4.1.2.5.1) for dates before 2050. */
-function time(date: Date): Buffer {
-  const iso = date.toISOString() // 2026-01-02T03:04:05.678Z
-  const text = `${iso.slice(2, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`
-  return tlv(0x17, Buffer.from(text, 'latin1'))
-}
-
+/** A certificate and its key. */
 export interface SelfSignedCertificate {
   /** The certificate, PEM. */
   cert: string
   /** Its private key, PKCS #8 PEM. */
   key: string
-  /** SHA-256 fingerprint of the certificate, colon-separated hex. */
+  /** SHA-256 fingerprint of the certificate, colon-separated upper-case hex. */
   fingerprint: string
 }
 
-/** Makes a fresh self-signed certificate for `localhost`, 127.0.0.1 and ::1 (plus `hosts`). */
+/**
+ * Makes a fresh self-signed certificate (and key) for `localhost`, 127.0.0.1 and ::1, plus `hosts`
+ * (host names and IPv4 addresses; other IPv6 addresses are left out). `startPushService({ tls: true })`
+ * makes one for its host; this is for other local servers that need one.
+ * @param hosts more names the certificate is for
+ * @returns the certificate and its key (PEM), and the certificate's SHA-256 fingerprint
+ * @example
+ * const { cert, key } = selfSignedCertificate()
+ * const server = https.createServer({ cert, key }, handler) // a client trusts it with { ca: cert }
+ */
 export function selfSignedCertificate(hosts: string[] = []): SelfSignedCertificate {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
   const spki = publicKey.export({ type: 'spki', format: 'der' })
-  const name = seq(tlv(0x31, seq(OID_CN, utf8('wp-push-service local'))))
   const now = Date.now()
   const serial = randomBytes(16)
-  // RFC 5280 §4.1.2.2: a positive INTEGER. X.690 DER forbids a redundant leading 0x00 octet, and OpenSSL
-  // refuses one ("illegal padding"): so the top byte is 0x40-0x7f, never 0x00.
+  // RFC 5280 §4.1.2.2: a positive INTEGER of at most 20 octets. A top octet of 0x40-0x7f keeps it
+  // positive with no leading 0x00 and every serial 16 octets long.
   serial[0] = ((serial[0] as number) & 0x7f) | 0x40
-  const altNames: Buffer[] = [
-    tlv(0x82, Buffer.from('localhost')),
-    tlv(0x87, Buffer.from([127, 0, 0, 1])),
-    tlv(0x87, Buffer.alloc(16, 0).fill(1, 15)),
-  ]
+  const ipv6Loopback = new Uint8Array(16)
+  ipv6Loopback[15] = 1
+  const altNames = [dnsName('localhost'), ipAddress(Uint8Array.of(127, 0, 0, 1)), ipAddress(ipv6Loopback)]
   for (const host of hosts) {
-    if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) altNames.push(tlv(0x87, Buffer.from(host.split('.').map(Number))))
-    else if (host !== 'localhost' && !host.includes(':')) altNames.push(tlv(0x82, Buffer.from(host)))
+    if (BUILT_IN.includes(host)) continue
+    if (IPV4.test(host)) altNames.push(ipAddress(Uint8Array.from(host.split('.').map(Number))))
+    else if (!host.includes(':')) altNames.push(dnsName(host))
   }
+  // RFC 5280 §4.2.1.2: the key identifier, method (1): SHA-1 of the key.
   const keyId = createHash('sha1').update(spki).digest()
-  const extensions = tlv(
-    0xa3,
-    seq(
-      seq(OID_BASIC_CONSTRAINTS, tlv(0x01, Buffer.from([0xff])), tlv(0x04, seq(tlv(0x01, Buffer.from([0xff]))))),
-      seq(OID_SUBJECT_KEY_ID, tlv(0x04, tlv(0x04, keyId))),
-      seq(OID_SAN, tlv(0x04, seq(...altNames))),
+  const extensions = explicit(
+    3,
+    sequence(
+      // RFC 5280 §4.2.1.9: basicConstraints, critical, cA TRUE.
+      sequence(oid('2.5.29.19'), boolean(true), octetString(sequence(boolean(true)))),
+      sequence(oid('2.5.29.14'), octetString(octetString(keyId))),
+      sequence(oid('2.5.29.17'), octetString(sequence(...altNames))),
     ),
   )
-  const tbs = seq(
-    tlv(0xa0, tlv(0x02, Buffer.from([2]))), // version v3
-    tlv(0x02, serial),
-    seq(OID_ECDSA_SHA256),
-    name,
-    seq(time(new Date(now - 60_000)), time(new Date(now + 365 * 24 * 3600 * 1000))),
-    name,
+  const tbs = sequence(
+    explicit(0, integer(2)), // version v3
+    integer(serial),
+    ECDSA_WITH_SHA256,
+    NAME,
+    sequence(time(new Date(now - 60_000)), time(new Date(now + YEAR_MS))),
+    NAME,
     spki,
     extensions,
   )
   const signature = sign('sha256', tbs, privateKey) // DER-encoded ECDSA-Sig-Value
-  const der = seq(tbs, seq(OID_ECDSA_SHA256), tlv(0x03, Buffer.from([0]), signature))
-  const pem = `-----BEGIN CERTIFICATE-----\n${der
-    .toString('base64')
-    .match(/.{1,64}/g)
-    ?.join('\n')}\n-----END CERTIFICATE-----\n`
+  const der = sequence(tbs, ECDSA_WITH_SHA256, bitString(signature))
   const fingerprint = createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)?.join(':') ?? ''
-  return { cert: pem, key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, fingerprint }
+  return {
+    cert: toPem('CERTIFICATE', der),
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    fingerprint,
+  }
 }

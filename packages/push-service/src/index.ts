@@ -1,5 +1,5 @@
 export { WebPushError, type WebPushErrorCode } from '@wp/ece'
-export { type SelfSignedCertificate, selfSignedCertificate } from './internal/cert.js'
+export { type SelfSignedCertificate, selfSignedCertificate } from './cert.js'
 export { startPushService } from './service.js'
 export type {
   AckRecord,

@@ -14,8 +14,10 @@ export class FakeFirefox {
   readonly #waiters: ((frame: Frame) => void)[] = []
   /** Settles when the connection closes, with the close code and reason the client saw. */
   readonly closed: Promise<{ code: number; reason: string }>
+  readonly ws: WebSocket
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(ws: WebSocket) {
+    this.ws = ws
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as Frame
       const waiter = this.#waiters.shift()

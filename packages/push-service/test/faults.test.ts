@@ -1,6 +1,6 @@
 /** Injected faults: statuses with Retry-After, delays and dropped connections, at a rate or for a count. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type PushService, startPushService, type TestSubscriber } from '../src/index.js'
+import { type FaultRule, type PushService, startPushService, type TestSubscriber, WebPushError } from '../src/index.js'
 import { details, expectError, send, vapidKeys } from './helpers.js'
 
 const vapid = vapidKeys()
@@ -132,8 +132,57 @@ describe('faults', () => {
     }
   })
 
-  it('setFaults refuses a rate outside 0..1', () => {
-    expect(() => service.setFaults({ status: 503, rate: 1.5 })).toThrow(RangeError)
-    expect(() => service.setFaults({ status: 503, rate: -0.1 })).toThrow(RangeError)
+  it('setFaults refuses a rate outside 0..1 with ERR_WP_INVALID_ARGUMENT', () => {
+    for (const rate of [1.5, -0.1]) {
+      const error = thrown(() => service.setFaults({ status: 503, rate }))
+      expect(WebPushError.is(error) && error.code).toBe('ERR_WP_INVALID_ARGUMENT')
+      expect((error as Error).message).toMatch(/^faults\.rate must be/)
+    }
   })
+
+  const BAD_RULES: { name: string; faults: unknown; field: RegExp }[] = [
+    { name: 'a rule that is not an object', faults: [503], field: /^faults\[0\] must be an object/ },
+    { name: 'a null rule', faults: null, field: /^faults must be an object/ },
+    { name: 'a field of another name', faults: { stauts: 503 }, field: /^faults\.stauts is not a field/ },
+    { name: 'a rate that is a string', faults: { rate: '0.5' }, field: /^faults\.rate must be/ },
+    { name: 'a rate that is NaN', faults: { rate: Number.NaN }, field: /^faults\.rate must be/ },
+    { name: 'a negative count', faults: { status: 503, count: -1 }, field: /^faults\.count must be/ },
+    { name: 'a fractional count', faults: { status: 503, count: 1.5 }, field: /^faults\.count must be/ },
+    { name: 'an interim status', faults: { status: 100 }, field: /^faults\.status must be/ },
+    { name: 'a status past 599', faults: { status: 600 }, field: /^faults\.status must be/ },
+    { name: 'a status that is a string', faults: { status: '503' }, field: /^faults\.status must be/ },
+    {
+      name: 'a negative Retry-After',
+      faults: [{ status: 200 }, { status: 503, retryAfterSeconds: -1 }],
+      field: /^faults\[1\]\.retryAfterSeconds must be/,
+    },
+    { name: 'a negative delay', faults: { delayMs: -5 }, field: /^faults\.delayMs must be/ },
+    { name: 'a delay past what a timer takes', faults: { delayMs: 2 ** 31 }, field: /^faults\.delayMs must be/ },
+    { name: 'a drop that is not a boolean', faults: { drop: 'yes' }, field: /^faults\.drop must be/ },
+  ]
+
+  for (const c of BAD_RULES)
+    it(`setFaults and startPushService refuse ${c.name} (ERR_WP_INVALID_ARGUMENT), and the rules in force stay`, async () => {
+      service.setFaults({ status: 503, count: 1 })
+      const error = thrown(() => service.setFaults(c.faults as FaultRule))
+      expect(WebPushError.is(error) && error.code).toBe('ERR_WP_INVALID_ARGUMENT')
+      expect((error as Error).message).toMatch(c.field)
+      await expectError(await push('still faulty'), 503)
+
+      const started = await startPushService({ faults: c.faults as FaultRule }).then(
+        (other) => other.close(),
+        (e: unknown) => e,
+      )
+      expect(WebPushError.is(started) && started.code).toBe('ERR_WP_INVALID_ARGUMENT')
+    })
 })
+
+/** What `fn` throws (undefined if it returns). */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}

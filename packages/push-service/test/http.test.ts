@@ -126,6 +126,14 @@ describe('POST /push/<id> accepts', () => {
       109,
     )
   })
+  it('VAPID credentials with quoted parameters and the scheme in any case (RFC 9110 §11.1, §11.2)', async () => {
+    const request = valid()
+    const [, token, key] = /^vapid t=(\S+), k=(\S+)$/.exec(request.headers.Authorization as string) ?? []
+    expect(token).toBeDefined()
+    const response = await send(request, { headers: { Authorization: `VAPID t="${token}",k="${key}"` } })
+    expect(response.status).toBe(201)
+    expect((await subscriber.next()).claims?.sub).toBe(SUBJECT)
+  })
 })
 
 describe('POST /push/<id> refuses', () => {
@@ -210,6 +218,26 @@ describe('POST /push/<id> refuses', () => {
           sub: SUBJECT,
         }).replace(/k=.*$/, `k=${vapid.publicKey}`),
       }),
+      status: 401,
+      errno: 109,
+    },
+    {
+      name: 'a k= that is not a P-256 point',
+      headers: () => ({
+        Authorization: vapidAuthorization(vapid, { aud: service.url, exp: nowSeconds() + 3600, sub: SUBJECT }).replace(
+          /k=.*$/,
+          `k=${Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url')}`,
+        ),
+      }),
+      status: 401,
+      errno: 109,
+    },
+    {
+      name: 'a t= given twice (RFC 9110 §11.2: a parameter occurs once)',
+      headers: () => {
+        const authorization = vapidAuthorization(vapid, { aud: service.url, exp: nowSeconds() + 3600, sub: SUBJECT })
+        return { Authorization: `${authorization}, ${/t=[^,]+/.exec(authorization)?.[0]}` }
+      },
       status: 401,
       errno: 109,
     },
