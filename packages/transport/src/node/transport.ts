@@ -221,21 +221,34 @@ class NodeTransport implements Transport {
     while (this.#releasing.size > 0) await Promise.allSettled([...this.#releasing])
   }
 
-  #attempt = async (request: CheckedRequest, control: AttemptControl): Promise<RawResponse> => {
+  /**
+   * One attempt on the request's origin. The origin counts it as active until the attempt settles:
+   * `#sendH1` and `#sendH2` call `#end` once on every path, which costs less per request than an
+   * async wrapper with `finally`.
+   */
+  #attempt = (request: CheckedRequest, control: AttemptControl): Promise<RawResponse> => {
     const state = this.#state(request)
     if (state.active++ === 0) this.#idle.delete(state.key)
-    try {
-      if (state.mode === undefined) {
-        state.probing ??= this.#probe(state).finally(() => {
-          state.probing = undefined
-        })
-        await state.probing
-      }
-      if (state.mode === 'h2') return await this.#sendH2(state, request, control)
-      return await this.#sendH1(state, request, control)
-    } finally {
-      if (--state.active === 0) this.#rest(state)
-    }
+    if (state.mode !== undefined) return this.#sendOn(state, request, control)
+    state.probing ??= this.#probe(state).finally(() => {
+      state.probing = undefined
+    })
+    return state.probing.then(
+      () => this.#sendOn(state, request, control),
+      (error: unknown) => {
+        this.#end(state)
+        throw error
+      },
+    )
+  }
+
+  #sendOn(state: OriginState, request: CheckedRequest, control: AttemptControl): Promise<RawResponse> {
+    return state.mode === 'h2' ? this.#sendH2(state, request, control) : this.#sendH1(state, request, control)
+  }
+
+  /** An attempt on the origin settled. */
+  #end(state: OriginState): void {
+    if (--state.active === 0) this.#rest(state)
   }
 
   #state(request: CheckedRequest): OriginState {
@@ -413,18 +426,26 @@ class NodeTransport implements Transport {
           // undici frees the connection in a setImmediate it queues right after this callback
           // (pipelining 1); a request sent before that would open a second connection. Resolve in
           // the check phase after that one.
-          setImmediate(() => setImmediate(resolve, raw))
+          setImmediate(() =>
+            setImmediate(() => {
+              this.#end(state)
+              resolve(raw)
+            }),
+          )
         },
         onResponseError: (_controller, error) => {
           if (done) return
           done = true
+          this.#end(state)
           reject(this.#wrap(request, error))
         },
       }
       try {
         this.#pool(state).dispatch({ method: 'POST', path: request.path, headers, body: request.body ?? null }, handler)
       } catch (error) {
+        if (done) return
         done = true
+        this.#end(state)
         reject(this.#wrap(request, error))
       }
     })
@@ -513,7 +534,13 @@ class NodeTransport implements Transport {
   }
 
   async #sendH2(state: OriginState, request: CheckedRequest, control: AttemptControl): Promise<RawResponse> {
-    const session = await this.#session(state)
+    let session: ClientHttp2Session
+    try {
+      session = await this.#session(state)
+    } catch (error) {
+      this.#end(state)
+      throw error
+    }
     const headers: Record<string, string> = {
       ':method': 'POST',
       ':path': request.path,
@@ -534,6 +561,7 @@ class NodeTransport implements Transport {
       const finish = (error: unknown, value?: RawResponse) => {
         if (settled) return
         settled = true
+        this.#end(state)
         control.onCancel = undefined
         if (--info.open === 0 && !session.destroyed) session.unref()
         if (error !== undefined) reject(error)
