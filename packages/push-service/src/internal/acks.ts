@@ -3,12 +3,10 @@
  * delivered; `nack` 301-303): the newest `maxAcks` of the last `ackRetentionMs`, and the tests
  * waiting for one.
  */
-import { describeValue, toInteger, toOptions, WebPushError } from '@wp/ece/utils'
+import { describeValue, toOptions, WebPushError } from '@wp/ece/utils'
 import type { AckRecord } from '../types.js'
 import type { Limits } from './limits.js'
-
-/** The longest a wait can last: setTimeout's limit (2^31 - 1 ms). */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1
+import { timeoutOf } from './options.js'
 
 /** The acks and nacks kept, and the waiters for them. */
 export class AckLog {
@@ -57,8 +55,7 @@ export class AckLog {
           `options.type must be 'ack' or 'nack', got ${describeValue(given.type)}`,
         )
       type = given.type ?? 'ack'
-      timeoutMs =
-        given.timeoutMs === undefined ? 10_000 : toInteger(given.timeoutMs, 'options.timeoutMs', 0, MAX_TIMEOUT_MS)
+      timeoutMs = timeoutOf(given)
     } catch (error) {
       return Promise.reject(error)
     }

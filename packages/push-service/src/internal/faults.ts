@@ -3,9 +3,8 @@ import type { IncomingMessage } from 'node:http'
 import { describeValue, toInteger, WebPushError } from '@wp/ece/utils'
 import type { FaultRule } from '../types.js'
 import { HttpError } from './http-error.js'
+import { MAX_TIMER_MS } from './options.js'
 
-/** setTimeout's longest delay (2^31 - 1 ms). */
-const MAX_DELAY_MS = 2 ** 31 - 1
 const FIELDS = ['rate', 'count', 'status', 'retryAfterSeconds', 'delayMs', 'drop']
 
 function invalid(message: string): WebPushError {
@@ -39,8 +38,13 @@ function checkRule(rule: unknown, field: string): FaultRule {
     // RFC 9110 §15: a final status is 200 to 599 (1xx are interim and end no exchange).
     status: optionalInteger(given.status, `${field}.status`, 200, 599),
     // RFC 9110 §10.2.3: Retry-After in delay-seconds, a non-negative integer.
-    retryAfterSeconds: optionalInteger(given.retryAfterSeconds, `${field}.retryAfterSeconds`, 0, MAX_DELAY_MS),
-    delayMs: optionalNumber(given.delayMs, `${field}.delayMs`, 0, MAX_DELAY_MS),
+    retryAfterSeconds: optionalInteger(
+      given.retryAfterSeconds,
+      `${field}.retryAfterSeconds`,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    delayMs: optionalNumber(given.delayMs, `${field}.delayMs`, 0, MAX_TIMER_MS),
     drop: given.drop as boolean | undefined,
   }
   for (const name of FIELDS) if (checked[name] === undefined) delete checked[name]

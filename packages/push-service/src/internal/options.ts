@@ -1,4 +1,4 @@
-/** The options of `startPushService`, checked, with their defaults. */
+/** The options of `startPushService` and of the waits (`next`, `waitForAck`), checked, with their defaults. */
 import { describeValue, toInteger, toOptions, WebPushError } from '@wp/ece/utils'
 import type { PushServiceOptions } from '../types.js'
 import { type Limits, resolveLimits } from './limits.js'
@@ -44,4 +44,15 @@ export function resolveOptions(value: unknown): ResolvedOptions {
         : toInteger(options.maxTtlSeconds, 'options.maxTtlSeconds', 0, 2 ** 31 - 1),
     limits: resolveLimits(options.limits),
   }
+}
+
+/** setTimeout's longest delay, 2^31 - 1 ms (about 24.8 days); a longer one would fire at once. */
+export const MAX_TIMER_MS: number = 2 ** 31 - 1
+
+/**
+ * The `timeoutMs` of a wait's options: 10000 when absent.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for one that is not an integer from 0 to {@link MAX_TIMER_MS}
+ */
+export function timeoutOf(options: { timeoutMs?: unknown }): number {
+  return options.timeoutMs === undefined ? 10_000 : toInteger(options.timeoutMs, 'options.timeoutMs', 0, MAX_TIMER_MS)
 }

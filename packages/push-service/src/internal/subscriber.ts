@@ -3,12 +3,10 @@
  * own keys, and hands them to `next()`.
  */
 import { base64urlEncode, decryptWebPush, WebPushError } from '@wp/ece'
-import { toInteger, toOptions } from '@wp/ece/utils'
+import { toOptions } from '@wp/ece/utils'
 import type { ReceivedPush, TestSubscriber } from '../types.js'
+import { timeoutOf } from './options.js'
 import type { Channel, Message, Receiver, Store } from './store.js'
-
-/** The longest `next()` can wait: setTimeout's limit (2^31 - 1 ms, about 24.8 days). */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1
 
 /** A {@link TestSubscriber}, and the {@link Receiver} of its channel. */
 export class Subscriber implements TestSubscriber, Receiver {
@@ -76,9 +74,7 @@ export class Subscriber implements TestSubscriber, Receiver {
   next(options?: { timeoutMs?: number }): Promise<ReceivedPush> {
     let timeoutMs: number
     try {
-      const given = toOptions<{ timeoutMs: number }>(options, 'options')
-      timeoutMs =
-        given.timeoutMs === undefined ? 10_000 : toInteger(given.timeoutMs, 'options.timeoutMs', 0, MAX_TIMEOUT_MS)
+      timeoutMs = timeoutOf(toOptions<{ timeoutMs: number }>(options, 'options'))
     } catch (error) {
       return Promise.reject(error)
     }
