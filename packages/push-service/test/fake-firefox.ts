@@ -1,6 +1,8 @@
 /**
- * A minimal Firefox for the WebSocket tests: one plain `ws` connection that sends the frames Firefox's
- * PushServiceWebSocket sends (see firefox-push.md), with the frames it receives queued until read.
+ * A minimal Firefox for the WebSocket tests: one plain `ws` connection with the subprotocol
+ * `push-notification`, sending the JSON frames Firefox's PushServiceWebSocket sends (`hello` with
+ * `use_webpush: true` and `broadcasts: {}`, `register` with a fresh UUID as channelID), with the
+ * frames it receives queued until read.
  */
 import { randomUUID } from 'node:crypto'
 import { expect } from 'vitest'

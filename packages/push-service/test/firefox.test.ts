@@ -1,7 +1,13 @@
 /**
  * End to end with a real Firefox: headless Debian `firefox-esr`, driven by puppeteer-core over
- * WebDriver BiDi, subscribes through the local service from a page on http://localhost, and its
- * service worker gets what npm `web-push` sends (facts in shared/design/firefox-push.md).
+ * WebDriver BiDi with a fresh profile, subscribes through the local service from a page on
+ * http://localhost (a secure context: service workers and push work there without TLS), and its
+ * service worker gets what npm `web-push` sends, decrypted by Firefox itself, in both encodings.
+ * `service.firefoxPrefs` sets the four preferences this takes: `dom.push.serverURL` (without it,
+ * Firefox talks to Mozilla's service), `dom.push.testing.allowInsecureServerURL` (a `ws://` URL is
+ * ignored without it), `dom.push.connection.enabled` (the WebDriver agent turns it off on every
+ * automated launch) and `dom.push.testing.ignorePermission` (headless, `subscribe()` would wait for
+ * a permission prompt that never shows).
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'

@@ -1,6 +1,11 @@
 /**
- * The user agent side: Mozilla's WebSocket push protocol (Firefox's PushServiceWebSocket), driven
- * here by a plain WebSocket client that sends the frames Firefox sends (see firefox-push.md).
+ * The user agent side: Mozilla's WebSocket push protocol as Firefox's PushServiceWebSocket speaks it,
+ * driven by a plain WebSocket client that sends what Firefox sends (subprotocol `push-notification`,
+ * JSON text frames): `hello` (with the uaid it holds, once it has one), `register` with a channelID
+ * (a UUID) and the application server key in base64url with `=` padding (88 characters), `ack` with
+ * code 100 (delivered), 101 (decryption failed) or 102 (not delivered), `nack` with 301 or 302 (the
+ * service worker's handler failed), `unregister`, and `{}` as a ping. Firefox drops every
+ * subscription when `hello` is answered with another uaid than the one it sent.
  */
 import { createECDH, randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
