@@ -4,6 +4,7 @@
  * `@wp/vapid`'s DER writer.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
+import { describeValue, WebPushError } from '@wp/ece/utils'
 import {
   bitString,
   boolean,
@@ -47,11 +48,14 @@ export interface SelfSignedCertificate {
  * makes one for its host; this is for other local servers that need one.
  * @param hosts more names the certificate is for
  * @returns the certificate and its key (PEM), and the certificate's SHA-256 fingerprint
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` when `hosts` is not an array of strings
  * @example
  * const { cert, key } = selfSignedCertificate()
  * const server = https.createServer({ cert, key }, handler) // a client trusts it with { ca: cert }
  */
 export function selfSignedCertificate(hosts: string[] = []): SelfSignedCertificate {
+  if (!Array.isArray(hosts) || !hosts.every((host) => typeof host === 'string'))
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `hosts must be an array of strings, got ${describeValue(hosts)}`)
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
   const spki = publicKey.export({ type: 'spki', format: 'der' })
   const now = Date.now()

@@ -117,6 +117,16 @@ describe('bad arguments are refused with ERR_WP_INVALID_ARGUMENT', () => {
       run: () => service.waitForAck('x', { timeoutMs: '5' as never }),
       message: /^options\.timeoutMs must be/,
     },
+    {
+      name: 'selfSignedCertificate of a string',
+      run: () => api.selfSignedCertificate('localhost' as never),
+      message: /^hosts must be an array of strings/,
+    },
+    {
+      name: 'selfSignedCertificate of a list with a number',
+      run: () => api.selfSignedCertificate(['localhost', 5 as never]),
+      message: /^hosts must be an array of strings/,
+    },
   ]
 
   for (const c of cases)
