@@ -2,27 +2,41 @@
 import type { ContentEncoding } from '@wp/ece'
 import type { VapidClaims } from '@wp/vapid'
 
-/** One injected fault. Each POST to a push endpoint draws against `rate` before it is validated. */
+/**
+ * One injected fault. Each `POST /push/…` draws the rules in order, against each one's `rate`, before
+ * it is validated; a rule applies at most `count` times.
+ * @example
+ * service.setFaults([
+ *   { status: 503, retryAfterSeconds: 2, rate: 0.1 }, // one request in ten gets 503 with Retry-After
+ *   { status: 429, count: 1 },                        // the next request only
+ *   { delayMs: 200, rate: 0.5 },                      // slow answers
+ *   { drop: true, rate: 0.01 },                       // connections cut without an answer
+ * ])
+ */
 export interface FaultRule {
   /** Share of requests this applies to, 0 to 1 (default 1). */
   rate?: number
   /** Apply to at most this many requests, then stop. */
   count?: number
-  /** Answer with this status instead of handling the request (429, 500, 503, ...). */
+  /** Answer with this status (200 to 599) instead of handling the request: 429, 500, 503, ... */
   status?: number
-  /** `Retry-After` seconds to send with `status`. */
+  /** `Retry-After` seconds to send with `status` (an integer from 0). */
   retryAfterSeconds?: number
-  /** Wait this long before answering (or before handling, without `status`). */
+  /** Wait this long, in milliseconds, before answering (or before handling, without `status`). */
   delayMs?: number
   /** Destroy the connection without answering. */
   drop?: boolean
 }
 
-/** Options of `startPushService`. */
+/**
+ * Options of `startPushService`.
+ * @example
+ * const service = await startPushService({ port: 8090, tls: true, strict: false, maxTtlSeconds: 3600 })
+ */
 export interface PushServiceOptions {
-  /** Interface to listen on (default 127.0.0.1). */
+  /** Interface to listen on (default 127.0.0.1): a host name or an IP address. */
   host?: string
-  /** Port (default 0: any free port). */
+  /** Port, 0 to 65535 (default 0: any free port). */
   port?: number
   /** Validate as production services do (default true). `false` accepts a missing TTL and missing VAPID. */
   strict?: boolean
@@ -30,7 +44,7 @@ export interface PushServiceOptions {
   faults?: FaultRule | FaultRule[]
   /** Serve HTTPS and WSS with a self-signed certificate made at start (default false). */
   tls?: boolean
-  /** Longest TTL kept, in seconds; longer ones are reduced and the reduced value answered (default 2592000, 30 days). */
+  /** Longest TTL kept, in seconds (an integer from 0); longer ones are reduced and the reduced value answered (default 2592000, 30 days). */
   maxTtlSeconds?: number
   /** Bounds on what clients can make the service hold, and deadlines for slow ones (defaults in the README). */
   limits?: PushServiceLimits
@@ -40,6 +54,9 @@ export interface PushServiceOptions {
  * Everything a client (a sender over HTTP, a user agent over the WebSocket) can make the service hold
  * is bounded; each bound has a default that fits every legitimate use (the README says why). Each one
  * is a positive integer.
+ * @example
+ * // a sender's handling of a full queue: the third push to an offline subscriber gets 429
+ * const service = await startPushService({ limits: { maxPendingPerChannel: 2 } })
  */
 export interface PushServiceLimits {
   /** Largest WebSocket message a user agent may send, in bytes (default 65536); a larger one closes the socket with 1009. */
@@ -76,7 +93,14 @@ export interface PushServiceLimits {
   keepAliveTimeoutMs?: number
 }
 
-/** A push message as a test subscriber receives it. */
+/**
+ * A push message as a test subscriber receives it.
+ * @example
+ * const push = await subscriber.next()
+ * push.text     // '{"title":"Hello"}'
+ * push.encoding // 'aes128gcm'
+ * push.claims   // { aud: 'http://127.0.0.1:…', exp: …, sub: 'mailto:…' }
+ */
 export interface ReceivedPush {
   /** The decrypted payload (empty for a push without payload). */
   payload: Uint8Array
@@ -92,13 +116,28 @@ export interface ReceivedPush {
   id: string
 }
 
-/** A virtual user agent subscribed to the service. */
+/**
+ * A virtual user agent subscribed to the service, made by `service.subscribe()`.
+ * @example
+ * const subscriber = await service.subscribe({ applicationServerKey: vapidPublicKey })
+ * subscriber.disconnect()                 // offline: messages wait until their TTL runs out
+ * await send(subscriber.subscription)     // with any Web Push library
+ * subscriber.connect()
+ * const { text } = await subscriber.next({ timeoutMs: 2000 })
+ */
 export interface TestSubscriber {
   /** What `PushSubscription.toJSON()` would give: `{ endpoint, expirationTime, keys: { p256dh, auth } }`. */
   subscription: { endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } }
   /** The receiver's private key and auth secret, for tests that decrypt themselves. */
   keys: { privateKey: Uint8Array; publicKey: Uint8Array; auth: Uint8Array }
-  /** The next message, decrypted; rejects if it does not decrypt, or after `timeoutMs` (default 10000). */
+  /**
+   * The next message, decrypted.
+   * @param options `timeoutMs`: how long to wait, an integer from 0 to 2^31 - 1 (default 10000)
+   * @throws WebPushError (as a rejection) `ERR_WP_TIMEOUT` when nothing arrives within `timeoutMs`;
+   *   what `decryptWebPush` raises for a message that does not decrypt (`ERR_WP_ECE_DECRYPT`,
+   *   `ERR_WP_ECE_HEADER`, `ERR_WP_ECE_RECORD_SIZE`, `ERR_WP_INVALID_POINT`, `ERR_WP_KEY_LENGTH`);
+   *   `ERR_WP_INVALID_ARGUMENT` for options of the wrong type
+   */
   next(options?: { timeoutMs?: number }): Promise<ReceivedPush>
   /** Messages that have arrived and not been taken by `next()`. */
   readonly pending: number
@@ -110,7 +149,12 @@ export interface TestSubscriber {
   unsubscribe(): Promise<void>
 }
 
-/** What happened to a message delivered over the WebSocket (Firefox's answer). */
+/**
+ * What happened to a message delivered over the WebSocket (Firefox's answer).
+ * @example
+ * const ack = await service.waitForAck(messageId) // the last segment of the Location a sender got
+ * ack.code // 100: delivered to the service worker; 101: it did not decrypt
+ */
 export interface AckRecord {
   /** The message id. */
   id: string
@@ -118,10 +162,18 @@ export interface AckRecord {
   code: number
   /** `ack` or `nack`. */
   type: 'ack' | 'nack'
+  /** Firefox's id of the channel (a UUID); empty for a nack that names none. */
   channelID: string
 }
 
-/** A running local push service. */
+/**
+ * A running local push service, made by `startPushService()`.
+ * @example
+ * const service = await startPushService()
+ * const subscriber = await service.subscribe()
+ * service.setFaults({ status: 503, retryAfterSeconds: 2, count: 1 }) // the next push gets 503
+ * await service.close()
+ */
 export interface PushService {
   /** The HTTP base: push endpoints are `${url}/push/<id>`. */
   url: string
@@ -131,14 +183,33 @@ export interface PushService {
   certificate: string | undefined
   /** The Firefox preferences that make a (headless) Firefox use this service. */
   firefoxPrefs: Record<string, string | number | boolean>
+  /**
+   * Subscribes a virtual user agent, with fresh keys.
+   * @param options `applicationServerKey`: the VAPID public key (base64url or 65 bytes) that pushes
+   *   to it must be signed with (RFC 8292 §4); without one, any sender may push
+   * @throws WebPushError (as a rejection) `ERR_WP_BASE64URL` for a key that is not base64url,
+   *   `ERR_WP_INVALID_ARGUMENT` for one that is not a 65-byte uncompressed P-256 key, or options
+   *   that are not an object
+   */
   subscribe(options?: { applicationServerKey?: string | Uint8Array }): Promise<TestSubscriber>
-  /** Replaces the fault rules. */
+  /**
+   * Replaces the fault rules; `undefined` clears them.
+   * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a rule that is not an object, a field of
+   *   another name, or a field of the wrong type or range (the rules in force then stay)
+   */
   setFaults(faults: FaultRule | FaultRule[] | undefined): void
-  /** Resolves with the ack (or nack) of a message delivered over the WebSocket. */
+  /**
+   * Resolves with the ack (or, with `type: 'nack'`, the nack) of a message delivered over the WebSocket.
+   * @param id the message id (the last segment of the `Location` the sender got)
+   * @param options `timeoutMs` (an integer from 0 to 2^31 - 1, default 10000) and `type` (default `'ack'`)
+   * @throws WebPushError (as a rejection) `ERR_WP_TIMEOUT` when none comes within `timeoutMs`;
+   *   `ERR_WP_INVALID_ARGUMENT` for an id that is not a string or options of the wrong type
+   */
   waitForAck(id: string, options?: { timeoutMs?: number; type?: 'ack' | 'nack' }): Promise<AckRecord>
-  /** Every ack and nack so far. */
+  /** The acks and nacks kept: the newest `maxAcks` of the last `ackRetentionMs`, oldest first. */
   readonly acks: readonly AckRecord[]
   /** Counters: requests received, messages accepted, delivered, expired, replaced. */
   readonly stats: { requests: number; accepted: number; delivered: number; expired: number; replaced: number }
+  /** Stops the service: cuts every connection and WebSocket, and resolves when the server has closed. */
   close(): Promise<void>
 }
