@@ -62,12 +62,22 @@ export interface CryptoBackend {
 const { available, preferred } = runtime
 let current: CryptoBackend = available[preferred] ?? (available.noble as CryptoBackend)
 
-/** The backend in use. */
+/**
+ * The backend in use: the runtime's default, or what {@link useBackend} chose.
+ * @example
+ * ```ts
+ * getBackend().name // 'node' in Node, 'webcrypto' in a browser
+ * ```
+ */
 export function getBackend(): CryptoBackend {
   return current
 }
 
-/** The backend of the given name, without making it the default. */
+/**
+ * The backend of the given name, without making it the default.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for another name, `ERR_WP_BACKEND_UNAVAILABLE` when
+ *   the runtime lacks it
+ */
 export function backendByName(name: BackendName): CryptoBackend {
   // Check the name before the lookup: `available['toString']` or `available[['node']]` would find something.
   if (name !== 'node' && name !== 'webcrypto' && name !== 'noble')
@@ -87,13 +97,24 @@ export function backendByName(name: BackendName): CryptoBackend {
 
 /**
  * Makes `name` the backend for everything that follows, in this copy of @wp/ece.
- * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` when the runtime lacks it (`'node'` in a browser)
+ * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` when the runtime lacks it (`'node'` in a browser),
+ *   `ERR_WP_INVALID_ARGUMENT` for a name that is not a backend's
+ * @example
+ * ```ts
+ * useBackend('noble') // pure JS from now on; or { backend: 'noble' } for one call
+ * ```
  */
 export function useBackend(name: BackendName): void {
   current = backendByName(name)
 }
 
-/** The names of the backends this runtime can use, the default first. */
+/**
+ * The names of the backends this runtime can use, the default first.
+ * @example
+ * ```ts
+ * availableBackends() // ['node', 'webcrypto', 'noble'] in Node; ['webcrypto', 'noble'] in a browser
+ * ```
+ */
 export function availableBackends(): BackendName[] {
   const names = Object.keys(available) as BackendName[]
   return [preferred, ...names.filter((n) => n !== preferred)].filter((n) => available[n] !== undefined)

@@ -10,7 +10,12 @@ const BASE64URL = radix64('base64url', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 
 /**
  * Encodes bytes as base64url without padding.
+ * @returns the base64url text (RFC 4648 §5), no `=`
  * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` when `bytes` is not a Uint8Array
+ * @example
+ * ```ts
+ * base64urlEncode(Uint8Array.of(0xfb, 0xff)) // '-_8'
+ * ```
  */
 export function base64urlEncode(bytes: Uint8Array): string {
   if (!isBytes(bytes))
@@ -21,7 +26,12 @@ export function base64urlEncode(bytes: Uint8Array): string {
 /**
  * Decodes base64url text, padded or not.
  * @param field names the value in an error message (the text itself is never quoted: it may be a secret)
+ * @returns the decoded bytes
  * @throws WebPushError `ERR_WP_BASE64URL` for anything that is not base64url
+ * @example
+ * ```ts
+ * base64urlDecode(subscription.keys.auth, 'auth') // 16 bytes; 'auth is not valid base64url: ...' otherwise
+ * ```
  */
 export function base64urlDecode(text: string, field = 'value'): Uint8Array<ArrayBuffer> {
   return decode64(BASE64URL, text, field)

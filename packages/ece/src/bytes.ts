@@ -25,6 +25,12 @@ export function utf8Decode(bytes: Uint8Array, field = 'value'): string {
  * The concatenation of the given byte arrays, in a fresh buffer: `concatBytes(a, b, c)` for a few
  * parts, `concatBytes(list)` for a list of any length. Never spread a long list into arguments
  * (`concatBytes(...list)`): past about 100,000 of them the call overflows the stack.
+ * @returns a new array that owns its buffer
+ * @example
+ * ```ts
+ * concatBytes(header, record) // a few parts
+ * concatBytes(records) // a list of any length
+ * ```
  */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer>
 export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer>

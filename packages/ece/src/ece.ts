@@ -56,10 +56,17 @@ function toKeyId(value: unknown): Uint8Array {
 /**
  * Encrypts `plaintext` as an RFC 8188 `aes128gcm` body: the header (salt, rs, key id) followed by
  * as many records as needed.
+ * @param plaintext bytes, or a string encoded as UTF-8
+ * @param options `key` (16 bytes), and `salt`, `recordSize` (default 4096), `keyId`, `padding` (default 0)
  * @returns the whole body, header included
  * @throws WebPushError `ERR_WP_INVALID_ARGUMENT`, `ERR_WP_KEY_LENGTH` (key or salt not 16 bytes),
  *   `ERR_WP_ECE_RECORD_SIZE` (rs below 18 or above 2^32-1), `ERR_WP_BASE64URL`,
  *   `ERR_WP_PAYLOAD_TOO_LARGE` (the body, padding included, would exceed 2^31-1 octets)
+ * @example
+ * ```ts
+ * const key = crypto.getRandomValues(new Uint8Array(16))
+ * const body = await encrypt('I am the walrus', { key, recordSize: 25, keyId: 'a1', padding: 1 })
+ * ```
  */
 export async function encrypt(plaintext: Plaintext, options: EncryptOptions): Promise<Uint8Array<ArrayBuffer>> {
   const data = toPlaintext(plaintext)
@@ -91,7 +98,14 @@ export async function encrypt(plaintext: Plaintext, options: EncryptOptions): Pr
 }
 
 /**
- * Decrypts an RFC 8188 `aes128gcm` body.
+ * Decrypts an RFC 8188 `aes128gcm` body of any number of records.
+ * @param body the whole body, header included
+ * @param options `{ key }`, or `{ keyLookup }`, called with the header's key id (may be async)
+ * @returns the plaintext
+ * @example
+ * ```ts
+ * const plaintext = await decrypt(body, { keyLookup: (keyId) => keys.get(new TextDecoder().decode(keyId)) })
+ * ```
  * @throws WebPushError `ERR_WP_ECE_HEADER` (body too short for its header), `ERR_WP_ECE_RECORD_SIZE`,
  *   `ERR_WP_KEY_LENGTH` (the key is not 16 bytes), and `ERR_WP_ECE_DECRYPT` for every failure of the
  *   records themselves (tag, delimiter, padding, truncation), always with the same message

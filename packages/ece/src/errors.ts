@@ -79,6 +79,15 @@ function isInstance(cls: typeof WebPushError, value: unknown): boolean {
  * and, to be recognised across copies too, declare its own brand:
  * `static override readonly brand: symbol = Symbol.for('@wp/transport/PushServiceError')`.
  * A subclass without one is matched by `instanceof` through its prototype chain, as usual.
+ * @example
+ * ```ts
+ * try {
+ *   await encryptWebPush(payload, subscription.keys)
+ * } catch (err) {
+ *   if (err instanceof WebPushError && err.code === 'ERR_WP_INVALID_POINT') forget(subscription)
+ *   else throw err
+ * }
+ * ```
  */
 export class WebPushError<C extends WebPushErrorCode = WebPushErrorCode> extends Error {
   /**

@@ -20,6 +20,12 @@ export function publicKeyOf(privateKey: Uint8Array): Uint8Array<ArrayBuffer> {
 /**
  * Makes a receiver's keys the way a browser does for `pushManager.subscribe()`: a fresh P-256 key
  * pair and a random 16-byte auth secret (RFC 8291 §3.2).
+ * @returns `{ privateKey, publicKey, auth }`: 32, 65 and 16 bytes
+ * @example
+ * ```ts
+ * const receiver = await generateSubscriptionKeys()
+ * const subscriptionKeys = { p256dh: receiver.publicKey, auth: receiver.auth }
+ * ```
  */
 export async function generateSubscriptionKeys(): Promise<SubscriptionKeys> {
   const { privateKey, publicKey } = await getBackend().generateKeyPair()

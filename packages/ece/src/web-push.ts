@@ -80,7 +80,15 @@ export interface DecryptWebPushOptions {
 /**
  * The largest plaintext one Web Push message can carry: the body (header included for
  * `aes128gcm`) must fit in 4096 bytes and in one record.
+ * @param encoding `'aes128gcm'` or `'aesgcm'`
+ * @param recordSize the record size (default 4096, what every sender uses)
  * @returns 3993 for `aes128gcm` and 4078 for `aesgcm` at the default record size
+ * @throws WebPushError `ERR_WP_UNSUPPORTED_ENCODING`, `ERR_WP_ECE_RECORD_SIZE` (below 18 for
+ *   `aes128gcm`, below 3 for `aesgcm`)
+ * @example
+ * ```ts
+ * if (payload.length > maxPlaintextLength('aes128gcm')) throw new Error('too large for one push message')
+ * ```
  */
 export function maxPlaintextLength(encoding: ContentEncoding, recordSize = 4096): number {
   const enc = toContentEncoding(encoding)
@@ -120,8 +128,19 @@ function toPadding(value: unknown, room: number, length: number): number {
  * fresh random salt, unless `senderKeys`/`salt` fix them for a test vector.
  * @param plaintext bytes, or a string sent as UTF-8
  * @param keys the subscription's `p256dh` and `auth`
+ * @param options `encoding`, `padding`, `backend`; `salt` and `senderKeys` for test vectors only
+ * @returns the body, the encoding and the headers the request must carry
  * @throws WebPushError `ERR_WP_PAYLOAD_TOO_LARGE` (before any work), `ERR_WP_KEY_LENGTH`,
  *   `ERR_WP_INVALID_POINT`, `ERR_WP_BASE64URL`, `ERR_WP_UNSUPPORTED_ENCODING`, `ERR_WP_INVALID_ARGUMENT`
+ * @example
+ * ```ts
+ * const message = await encryptWebPush(JSON.stringify({ title: 'Hi' }), subscription.keys)
+ * await fetch(subscription.endpoint, {
+ *   method: 'POST',
+ *   headers: { 'Content-Encoding': message.encoding, TTL: '60', ...message.headers },
+ *   body: message.body,
+ * })
+ * ```
  */
 export async function encryptWebPush(
   plaintext: Plaintext,
@@ -194,6 +213,14 @@ export async function encryptWebPush(
  *   `aesgcm`; a key id that is not a 65-byte key for `aes128gcm`), `ERR_WP_ECE_RECORD_SIZE` (a record
  *   size below the minimum, or a body longer than one record of it), `ERR_WP_INVALID_POINT`,
  *   `ERR_WP_KEY_LENGTH`
+ * @param options the request's `encoding` (default `'aes128gcm'`) and, for `aesgcm`, its `headers`
+ * @returns the plaintext
+ * @example
+ * ```ts
+ * const receiver = await generateSubscriptionKeys()
+ * // ... a sender encrypts for { p256dh: receiver.publicKey, auth: receiver.auth } ...
+ * const plaintext = await decryptWebPush(body, receiver, { encoding: 'aesgcm', headers: requestHeaders })
+ * ```
  */
 export async function decryptWebPush(
   body: Uint8Array,

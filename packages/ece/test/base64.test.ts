@@ -6,22 +6,12 @@
 import { randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { base64Decode, base64Encode, WebPushError } from '../src/utils.js'
-import { utf8 } from './helpers.js'
+import { base64Decode, base64Encode } from '../src/utils.js'
+import { codeOf, utf8 } from './helpers.js'
 
 /** The strict language: unpadded (length not 1 mod 4), or padded to a multiple of 4 with the right number of '='. */
 const STRICT =
   /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2,3})?$|^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run()
-  } catch (err) {
-    expect(WebPushError.is(err)).toBe(true)
-    return (err as WebPushError).code
-  }
-  return undefined
-}
 
 describe('base64Encode / base64Decode', () => {
   it('RFC 4648 §10 test vectors: padded out, padded and unpadded in', () => {

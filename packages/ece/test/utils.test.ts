@@ -11,18 +11,8 @@ import {
   jwkToPoint,
   pointToJwk,
   toContentEncoding,
-  WebPushError,
 } from '../src/utils.js'
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run()
-  } catch (err) {
-    expect(WebPushError.is(err)).toBe(true)
-    return (err as WebPushError).code
-  }
-  return undefined
-}
+import { codeOf } from './helpers.js'
 
 async function webcryptoKey(): Promise<{ raw: Uint8Array; jwk: JsonWebKey }> {
   const pair = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, [

@@ -8,6 +8,7 @@ import { contentKeys, recordNonce } from './derive.js'
 
 /** RFC 8188 §2.1: salt (16) || rs (uint32) || idlen (uint8) || keyid (idlen). */
 export const HEADER_BASE = 21
+/** The AES-GCM tag that ends every record (RFC 8188 §2: AEAD_AES_128_GCM, 16 octets). */
 export const TAG = 16
 /** RFC 8188 §2.1: "Values smaller than 18 are invalid." (16 tag octets, a delimiter and one octet.) */
 export const MIN_RECORD_SIZE = 18
@@ -45,6 +46,7 @@ export function decryptError(cause?: unknown): WebPushError {
   return new WebPushError('ERR_WP_ECE_DECRYPT', 'decryption failed', cause === undefined ? undefined : { cause })
 }
 
+/** What {@link sealRecords} needs besides the plaintext: the RFC 8188 §2.1 header fields, the IKM and the padding. */
 export interface SealParams {
   ikm: Uint8Array
   salt: Uint8Array

@@ -4,6 +4,7 @@ import { nobleBackend } from './backends/noble.js'
 import { hasWebCrypto, webcryptoBackend } from './backends/webcrypto.js'
 import type { Runtime } from './runtime.js'
 
+/** WebCrypto where it exists, pure JS always; no node:crypto. */
 export const runtime: Runtime = {
   available: {
     ...(hasWebCrypto() ? { webcrypto: webcryptoBackend } : {}),

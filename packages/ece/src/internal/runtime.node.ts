@@ -6,6 +6,7 @@ import { nodeBackend } from './backends/node.js'
 import { hasWebCrypto, webcryptoBackend } from './backends/webcrypto.js'
 import type { Runtime } from './runtime.js'
 
+/** node:crypto first, then WebCrypto where it exists, then pure JS. */
 export const runtime: Runtime = {
   available: {
     node: nodeBackend,

@@ -14,6 +14,7 @@ function sharedX(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   return p256.getSharedSecret(privateKey, publicKey, true).subarray(1)
 }
 
+/** The `'noble'` backend: every primitive in pure JS, synchronous underneath. */
 export const nobleBackend: CryptoBackend = {
   name: 'noble',
 

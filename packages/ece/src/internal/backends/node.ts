@@ -48,6 +48,7 @@ function privateJwk(pair: KeyPair): JsonWebKey {
   return { ...pointToJwk(pair.publicKey), d: base64urlEncode(pair.privateKey) }
 }
 
+/** The `'node'` backend: every primitive through node:crypto. */
 export const nodeBackend: CryptoBackend = {
   name: 'node',
 

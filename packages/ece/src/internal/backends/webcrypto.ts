@@ -36,6 +36,7 @@ async function deriveX(privateKey: CryptoKey, peerPublicKey: Uint8Array): Promis
   return new Uint8Array(await subtle().deriveBits({ name: 'ECDH', public: peer }, privateKey, 256))
 }
 
+/** The `'webcrypto'` backend: every primitive through `crypto.subtle`. */
 export const webcryptoBackend: CryptoBackend = {
   name: 'webcrypto',
 
