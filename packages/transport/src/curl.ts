@@ -56,6 +56,11 @@ function headerArg(name: string, value: string): string {
  * curl's own `Content-Type` for a request body is removed unless the request sets one; curl still
  * adds its `Host`, `User-Agent`, `Accept` and `Content-Length`.
  * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a request `send` would refuse
+ * @example
+ * ```ts
+ * toCurl({ endpoint: 'https://push.example/p/abc', headers: { TTL: '60' }, body: new Uint8Array([0xf8, 0x2d]) })
+ * // printf '\370-' | curl --globoff -sS -i -X POST -H 'TTL: 60' -H 'Content-Type:' --data-binary @- --url 'https://push.example/p/abc'
+ * ```
  */
 export function toCurl(request: PushRequest): string {
   const checked = checkRequest(request, true)

@@ -3,7 +3,7 @@ export { WebPushError, type WebPushErrorCode } from '@wp/ece'
 export { isPrivateAddress } from './address.js'
 export { isRetryableStatus, outcomeOf, parseReason, parseRetryAfter } from './classify.js'
 export { toCurl } from './curl.js'
-export { PushServiceError } from './errors.js'
+export { type AnyWebPushError, NetworkError, type NetworkErrorOptions, PushServiceError } from './errors.js'
 export { createFetchTransport } from './fetch-transport.js'
 export type {
   PushOutcome,

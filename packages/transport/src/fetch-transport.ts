@@ -5,21 +5,25 @@
  * `localhost`), since `fetch` does not say which address it connected to.
  */
 import { WebPushError } from '@wp/ece'
-import { networkError } from './errors.js'
-import { type AttemptControl, type RawResponse, sendWithRetries, toPolicy } from './internal/send.js'
-import { type CheckedRequest, checkRequest } from './request.js'
+import { NetworkError } from './errors.js'
+import { BodyCollector } from './internal/http.js'
+import { InFlight } from './internal/inflight.js'
+import { type AttemptControl, type RawResponse, toPolicy } from './internal/send.js'
+import type { CheckedRequest } from './request.js'
 import type { PushRequest, PushResponse, SendOptions, Transport, TransportOptions } from './types.js'
 
-const MAX_RESPONSE_BODY = 64 * 1024
-
+/**
+ * A transport that sends through `options.fetch` (default: the runtime's `fetch`). `http2`, `proxy`,
+ * `maxConnectionsPerOrigin`, `ca`, `lookup`, `originIdleMs` and `maxIdleOrigins` are left to that
+ * `fetch`. A failure of `fetch` is never retried, since it does not say whether the request was
+ * written; answers carry no `protocol`, since it does not say which HTTP version it spoke.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for bad options, or when there is no `fetch`
+ */
 export function createFetchTransport(options: TransportOptions = {}): Transport {
   const policy = toPolicy(options.timeoutMs, options.retry)
   const fetchImpl = options.fetch ?? globalThis.fetch
   if (typeof fetchImpl !== 'function')
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'no fetch in this runtime: pass options.fetch')
-  const allowPrivateNetwork = options.allowPrivateNetwork === true
-  const inflight = new Set<Promise<unknown>>()
-  let closed = false
 
   const attempt = async (request: CheckedRequest, control: AttemptControl): Promise<RawResponse> => {
     const signal = control.signal
@@ -39,56 +43,37 @@ export function createFetchTransport(options: TransportOptions = {}): Transport 
     } catch (error) {
       if (signal.aborted) throw error
       // fetch does not say whether the request was written: never retried.
-      throw networkError(request.endpoint, error, false)
+      throw new NetworkError(request.endpoint, { cause: error })
     }
     const responseHeaders: Record<string, string> = {}
     response.headers.forEach((value, name) => {
       responseHeaders[name.toLowerCase()] = value
     })
-    let body = ''
+    const body = new BodyCollector()
     if (response.body) {
       const reader = response.body.getReader()
-      const decoder = new TextDecoder()
-      let size = 0
       try {
         for (;;) {
           const { done, value } = await reader.read()
           if (done) break
-          size += value.length
-          if (size > MAX_RESPONSE_BODY) {
+          if (!body.add(value)) {
             await reader.cancel()
             break
           }
-          body += decoder.decode(value, { stream: true })
         }
       } catch (error) {
         if (signal.aborted) throw error
         // The connection broke while the answer came in: the request was written.
-        throw networkError(request.endpoint, error, false)
+        throw new NetworkError(request.endpoint, { cause: error })
       }
-      body += decoder.decode()
     }
-    return { status: response.status, headers: responseHeaders, body, protocol: 'http/1.1' }
+    // fetch does not say which HTTP version it spoke.
+    return { status: response.status, headers: responseHeaders, body: body.text(), protocol: undefined }
   }
 
+  const sends = new InFlight(attempt, policy, options.allowPrivateNetwork === true)
   return {
-    send(request: PushRequest, sendOptions?: SendOptions): Promise<PushResponse> {
-      if (closed) return Promise.reject(new WebPushError('ERR_WP_CLOSED', 'the transport is closed'))
-      let checked: CheckedRequest
-      try {
-        checked = checkRequest(request, allowPrivateNetwork)
-      } catch (error) {
-        return Promise.reject(error)
-      }
-      const promise = sendWithRetries(attempt, checked, policy, sendOptions?.signal)
-      inflight.add(promise)
-      const done = () => inflight.delete(promise)
-      promise.then(done, done)
-      return promise
-    },
-    async close(): Promise<void> {
-      closed = true
-      while (inflight.size > 0) await Promise.allSettled([...inflight])
-    },
+    send: (request: PushRequest, sendOptions?: SendOptions): Promise<PushResponse> => sends.send(request, sendOptions),
+    close: (): Promise<void> => sends.close(),
   }
 }

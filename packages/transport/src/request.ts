@@ -1,7 +1,7 @@
 /** Checking a push request before any I/O. */
 import { isBytes, toEndpointUrl, WebPushError } from '@wp/ece/utils'
 import { ipKind, isPrivateAddress, isPrivateHostName } from './address.js'
-import { forbiddenError } from './errors.js'
+import { forbiddenError } from './internal/errors.js'
 import type { PushRequest } from './types.js'
 
 /** A request checked and split for sending. */

@@ -43,7 +43,7 @@ export interface PushResponse {
   location?: string
   /** The service's reason for a failure, from Mozilla's JSON, Apple's `{ reason }`, FCM's text or WNS's headers. */
   reason?: string
-  /** The HTTP version the answer came over. */
+  /** The HTTP version the answer came over; absent over `fetch`, which does not say. */
   protocol?: 'http/1.1' | 'h2'
   /** How many attempts this took (1 when there was no retry). */
   attempts?: number
@@ -114,7 +114,13 @@ export interface SendOptions {
 
 /** Delivers prepared push requests; reuse one for many requests, `close()` it at the end. */
 export interface Transport {
-  /** Sends the request; resolves on 2xx, rejects with `PushServiceError` otherwise. */
+  /**
+   * Sends the request, retrying where that is safe; resolves on 2xx. Rejects with a
+   * `PushServiceError` for any other answer (`ERR_WP_PUSH_SERVICE`, `ERR_WP_SUBSCRIPTION_GONE`), a
+   * `NetworkError` (`ERR_WP_NETWORK`), or a `WebPushError` with `ERR_WP_TIMEOUT`, `ERR_WP_ABORTED`,
+   * `ERR_WP_CLOSED`, `ERR_WP_ENDPOINT_FORBIDDEN` or `ERR_WP_INVALID_ARGUMENT` (the request is checked
+   * before any I/O). Never throws synchronously.
+   */
   send(request: PushRequest, options?: SendOptions): Promise<PushResponse>
   /**
    * Stops taking requests and retrying (a send waiting to retry rejects with its last answer or

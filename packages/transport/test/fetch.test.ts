@@ -238,6 +238,13 @@ describe('fetch transport', () => {
     expect(calls).toBe(3)
   })
 
+  it('reports no protocol: fetch does not say which HTTP version it spoke', async () => {
+    const response = await make().send({ endpoint: server.url(), headers, body })
+    expect(response.outcome).toBe('created')
+    expect(response.protocol).toBeUndefined()
+    expect('protocol' in response).toBe(false)
+  })
+
   it('does not follow redirects', async () => {
     server.handler = reply(307, { location: '/elsewhere' })
     const error = await rejection(make().send({ endpoint: server.url(), headers, body }))

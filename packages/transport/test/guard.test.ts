@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { isPrivateAddress, isPrivateHostName } from '../src/address.js'
-import { createFetchTransport } from '../src/index.node.js'
+import { createFetchTransport, NetworkError } from '../src/index.node.js'
 import { guardedLookup, type Lookup, openSocket } from '../src/node/connect.js'
 import { checkRequest } from '../src/request.js'
 import { makeCert, rejection, startServer, type TestServer, transports } from './servers.js'
@@ -248,6 +248,25 @@ describe('openSocket', () => {
       expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
     },
   )
+
+  it('wraps a failure that only looks coded (a plain error with an ERR_WP_ code) as a NetworkError', async () => {
+    const fake = Object.assign(new Error('resolver failed'), { code: 'ERR_WP_ENDPOINT_FORBIDDEN' })
+    const error = await rejection(
+      openSocket(
+        { protocol: 'http:', hostname: 'push.example', port: 80, endpoint: 'http://push.example/' },
+        undefined,
+        {
+          allowPrivateNetwork: false,
+          proxy: undefined,
+          ca: undefined,
+          lookup: (_hostname, _options, callback) => callback(fake, []),
+        },
+      ),
+    )
+    expect(error).toBeInstanceOf(NetworkError)
+    expect(error).toMatchObject({ code: 'ERR_WP_NETWORK', notWritten: true })
+    expect(error.cause).toBe(fake)
+  })
 })
 
 /**

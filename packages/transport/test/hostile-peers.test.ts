@@ -147,19 +147,27 @@ describe('every connect has a deadline', () => {
     expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
   })
 
-  it('close() does not wait for a retry: the send rejects with its last answer', async () => {
-    const server = await startServer('https', {
-      handler: (_req, res) => res.writeHead(503, { 'retry-after': '30' }).end(),
-    })
-    servers.push(server)
-    const transport = make({ timeoutMs: 2000, retry: { retries: 2, maxDelayMs: 60_000 } })
-    const send = rejection(transport.send({ endpoint: server.url(), headers, body }))
-    expect(await eventually(() => server.requests.length === 1, 2000)).toBe(true)
-    expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
-    const error = await send
-    expect(error).toMatchObject({ code: 'ERR_WP_PUSH_SERVICE', statusCode: 503, retryAfterMs: 30_000 })
-    expect(server.requests).toHaveLength(1)
-  })
+  it.each([
+    ['node', 'https', {}],
+    // Node's fetch cannot be told to trust the test certificate: plain http.
+    ['fetch', 'http', { fetch: (input, init) => fetch(input, init) }],
+  ] as const satisfies [string, 'http' | 'https', TransportOptions][])(
+    'close() does not wait for a retry: the send rejects at once with its last answer (%s transport)',
+    async (_, kind, extra) => {
+      const server = await startServer(kind, {
+        handler: (_req, res) => res.writeHead(503, { 'retry-after': '30' }).end(),
+      })
+      servers.push(server)
+      const transport = make({ timeoutMs: 2000, retry: { retries: 2, maxDelayMs: 60_000 }, ...extra })
+      const send = rejection(transport.send({ endpoint: server.url(), headers, body }))
+      expect(await eventually(() => server.requests.length === 1, 2000)).toBe(true)
+      expect(await settlesWithin(transport.close(), 2000)).toBeLessThan(2000)
+      const error = await send
+      expect(error).toMatchObject({ code: 'ERR_WP_PUSH_SERVICE', statusCode: 503, retryAfterMs: 30_000 })
+      expect(server.requests).toHaveLength(1)
+      expect((await rejection(transport.send({ endpoint: server.url(), headers, body }))).code).toBe('ERR_WP_CLOSED')
+    },
+  )
 })
 
 describe('HTTP/2 server push is refused', () => {

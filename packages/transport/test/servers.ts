@@ -486,15 +486,18 @@ export function serverLifecycle(server: () => TestServer, closeAll: () => Promis
   afterAll(() => server().close())
 }
 
-/** Makes transports and closes all of them at once (in afterEach). */
-export function transports(defaults: TransportOptions = {}): {
+/** Makes transports (with `createTransport`, or `factory`) and closes all of them at once (in afterEach). */
+export function transports(
+  defaults: TransportOptions = {},
+  factory: (options: TransportOptions) => Transport = createTransport,
+): {
   make(options?: TransportOptions): Transport
   closeAll(): Promise<void>
 } {
   const open: Transport[] = []
   return {
     make(options = {}) {
-      const transport = createTransport({ ...defaults, ...options })
+      const transport = factory({ ...defaults, ...options })
       open.push(transport)
       return transport
     },

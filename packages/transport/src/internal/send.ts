@@ -1,16 +1,18 @@
 /** The send loop shared by every transport: attempts, timeouts, classification and retries. */
 import { WebPushError } from '@wp/ece'
 import { isRetryableStatus, outcomeOf, parseReason, parseRetryAfter } from '../classify.js'
-import { abortedError, NOT_WRITTEN, PushServiceError, timeoutError } from '../errors.js'
+import { NetworkError, PushServiceError } from '../errors.js'
 import type { CheckedRequest } from '../request.js'
 import type { PushResponse, RetryOptions } from '../types.js'
+import { abortedError, timeoutError } from './errors.js'
 
 /** What one attempt returns: the raw answer. */
 export interface RawResponse {
   status: number
   headers: Record<string, string>
   body: string
-  protocol: 'http/1.1' | 'h2'
+  /** The HTTP version the answer came over, when the transport knows it (`fetch` does not say). */
+  protocol: 'http/1.1' | 'h2' | undefined
 }
 
 /**
@@ -73,37 +75,56 @@ export function toPolicy(timeoutMs: unknown, retry: RetryOptions | false | undef
   return { timeoutMs: timeout, retries, maxDelayMs, baseDelayMs }
 }
 
-/** Builds the public response from a raw one. */
-export function toResponse(raw: RawResponse, host: string, attempts: number): PushResponse {
+/**
+ * Builds the public response from a raw one, without its `reason`: that is read only from the answer
+ * that is returned or thrown, not from each one that is retried.
+ */
+function toResponse(raw: RawResponse, host: string, attempts: number): PushResponse {
   const response: PushResponse = {
     status: raw.status,
     headers: raw.headers,
     body: raw.body,
     outcome: outcomeOf(raw.status, raw.headers, host),
-    protocol: raw.protocol,
     attempts,
   }
+  if (raw.protocol !== undefined) response.protocol = raw.protocol
   const retryAfterMs = parseRetryAfter(raw.headers['retry-after'])
   if (retryAfterMs !== undefined) response.retryAfterMs = retryAfterMs
   const location = raw.headers.location
   if (location !== undefined) response.location = location
-  const reason = parseReason(raw.status, raw.headers, raw.body)
-  if (reason !== undefined) response.reason = reason
   return response
 }
 
+/** The error for a final answer other than 2xx, with the service's reason read from it. */
+function serviceError(endpoint: string, response: PushResponse): PushServiceError {
+  const reason = parseReason(response.status, response.headers, response.body)
+  if (reason !== undefined) response.reason = reason
+  return new PushServiceError(endpoint, response)
+}
+
 /**
- * Waits `ms`: rejects when the caller's `signal` aborts, resolves `false` at once when `stop` aborts
+ * What stops the retries when the transport closes: a send waiting to retry gives up at once. A
+ * callback per waiting send rather than an `AbortSignal`, so any number can wait on it in any runtime.
+ */
+export interface RetryStop {
+  /** True once the transport is closing: no further attempt is made. */
+  readonly stopped: boolean
+  /** Calls `wake` when the transport starts closing; returns what unregisters it. */
+  onStop(wake: () => void): () => void
+}
+
+/**
+ * Waits `ms`: rejects when the caller's `signal` aborts, resolves `false` at once when `stop` stops
  * (the transport is closing), `true` otherwise.
  */
-function sleep(ms: number, signal: AbortSignal | undefined, stop: AbortSignal | undefined): Promise<boolean> {
+function sleep(ms: number, signal: AbortSignal | undefined, stop: RetryStop | undefined): Promise<boolean> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortedError(signal.reason))
-    if (stop?.aborted) return resolve(false)
+    if (stop?.stopped) return resolve(false)
     const cleanup = () => {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
-      stop?.removeEventListener('abort', onStop)
+      unstop?.()
     }
     const onAbort = () => {
       cleanup()
@@ -118,7 +139,7 @@ function sleep(ms: number, signal: AbortSignal | undefined, stop: AbortSignal | 
       resolve(true)
     }, ms)
     signal?.addEventListener('abort', onAbort, { once: true })
-    stop?.addEventListener('abort', onStop, { once: true })
+    const unstop = stop?.onStop(onStop)
   })
 }
 
@@ -163,18 +184,19 @@ function attemptOnce(
 }
 
 /**
- * Sends with retries: only on 429, 500, 502, 503, 504 and on connection failures before the request
- * was written. `Retry-After` is honoured: a wait longer than `maxDelayMs` is not taken, and the error
- * carries `retryAfterMs` for the caller to schedule. Otherwise full-jitter exponential backoff.
- * When `stop` aborts (the transport is closing), no further attempt is made: a send waiting to
- * retry rejects with its last answer or failure.
+ * Sends with retries: only on 429, 500, 502, 503, 504 and on a `NetworkError` that says nothing was
+ * written. `Retry-After` is
+ * honoured: a wait longer than `maxDelayMs` is not taken, and the error carries `retryAfterMs` for
+ * the caller to schedule. Otherwise full-jitter exponential backoff. When `stop` stops (the transport
+ * is closing), no further attempt is made: a send waiting to retry rejects with its last answer or
+ * failure.
  */
 export async function sendWithRetries(
   attempt: Attempt,
   request: CheckedRequest,
   policy: Policy,
   signal: AbortSignal | undefined,
-  stop?: AbortSignal,
+  stop?: RetryStop,
 ): Promise<PushResponse> {
   const host = request.url.hostname
   for (let n = 0; ; n++) {
@@ -190,11 +212,11 @@ export async function sendWithRetries(
       n < policy.retries &&
       (response !== undefined
         ? isRetryableStatus(response.status)
-        : (failure as { [NOT_WRITTEN]?: boolean } | undefined)?.[NOT_WRITTEN] === true)
+        : failure instanceof NetworkError && failure.notWritten)
     let delay = Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** n)
     if (response?.retryAfterMs !== undefined) delay = response.retryAfterMs
     if (!canRetry || delay > policy.maxDelayMs || !(await sleep(delay, signal, stop))) {
-      if (response !== undefined) throw new PushServiceError(request.endpoint, response)
+      if (response !== undefined) throw serviceError(request.endpoint, response)
       throw failure
     }
   }

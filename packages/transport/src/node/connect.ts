@@ -7,7 +7,8 @@ import { connect as netConnect, type Socket } from 'node:net'
 import { type TLSSocket, connect as tlsConnect } from 'node:tls'
 import { WebPushError } from '@wp/ece'
 import { ipKind, isPrivateAddress } from '../address.js'
-import { forbiddenError, networkError } from '../errors.js'
+import { NetworkError } from '../errors.js'
+import { forbiddenError } from '../internal/errors.js'
 
 /** A resolver with the shape of `dns.lookup` when called with `{ all: true }`. */
 export type Lookup = (
@@ -200,7 +201,8 @@ async function tunnel(socket: Socket, proxy: Proxy, host: string, port: number, 
 
 /**
  * A connected socket to `target`, TLS when `https:`, offering `alpn` (`['h2', 'http/1.1']` lets the
- * server choose). Errors are `ERR_WP_NETWORK` marked as not written, or `ERR_WP_ENDPOINT_FORBIDDEN`.
+ * server choose). Errors are a `NetworkError` (`ERR_WP_NETWORK`) with `notWritten`, or
+ * `ERR_WP_ENDPOINT_FORBIDDEN`.
  *
  * The whole connect (DNS, the proxy's tunnel, TCP, TLS) has one deadline, `options.timeoutMs`, and
  * stops early when `signal` aborts: a peer that accepts and then stalls at any step cannot hold a
@@ -266,8 +268,8 @@ export async function openSocket(
   } catch (error) {
     socket?.destroy()
     raw?.destroy()
-    if ((error as { code?: string }).code?.startsWith('ERR_WP_')) throw error
-    throw networkError(endpoint, error, true)
+    if (WebPushError.is(error)) throw error
+    throw new NetworkError(endpoint, { cause: error, notWritten: true })
   } finally {
     clearTimeout(timer)
     signal?.removeEventListener('abort', onAbort)

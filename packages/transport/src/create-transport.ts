@@ -1,0 +1,19 @@
+/** `createTransport` where the runtime has no Node networking (Workers, browsers): over `fetch`. */
+import { createFetchTransport } from './fetch-transport.js'
+import type { Transport, TransportOptions } from './types.js'
+
+/**
+ * A transport over `fetch` (this runtime has no Node networking). `http2`, `proxy`,
+ * `maxConnectionsPerOrigin`, `ca`, `lookup`, `originIdleMs` and `maxIdleOrigins` are left to the
+ * runtime's `fetch`.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for bad options, or when there is no `fetch`
+ * @example
+ * ```ts
+ * const transport = createTransport()
+ * const response = await transport.send({ endpoint, headers: { TTL: '60', ...vapid }, body })
+ * await transport.close()
+ * ```
+ */
+export function createTransport(options: TransportOptions = {}): Transport {
+  return createFetchTransport(options)
+}
