@@ -21,9 +21,38 @@ function isWns(headers: Record<string, string>, host: string): boolean {
   return false
 }
 
-/** Statuses where the service did not take the message and a retry may succeed. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 503 || status === 500 || status === 502 || status === 504
+/**
+ * The retry table: the statuses where the service says it did not take the message, so that the
+ * same message may be taken later: 429 Too Many Requests (RFC 6585 §4), 500 Internal Server Error,
+ * 502 Bad Gateway, 503 Service Unavailable and 504 Gateway Timeout (RFC 9110 §15.6). Not 501 Not
+ * Implemented or 505 HTTP Version Not Supported: the service cannot handle such a request at all,
+ * and the same request fails the same way. Besides these, every `rate-limited` answer (WNS's 406).
+ */
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
+
+/**
+ * Whether an answer with this `status` and `outcome` may succeed when the same message is sent
+ * again: the one table read by `PushServiceError.isRetryable` and by the transports' retries.
+ * Internal: the package exports `isRetryableStatus`.
+ */
+export function isRetryableAnswer(status: number, outcome: PushOutcome): boolean {
+  return outcome === 'rate-limited' || RETRYABLE_STATUSES.has(status)
+}
+
+/**
+ * Whether an answer with `status` means the service did not take the message, so that a retry may
+ * succeed: 429, 500, 502, 503 and 504, and, given the answer's headers or host, WNS's 406 (a rate
+ * limit, as `outcomeOf` says). The transport retries exactly these, and `PushServiceError.isRetryable`
+ * is this for its answer.
+ * @example
+ * ```ts
+ * isRetryableStatus(503) // true
+ * isRetryableStatus(501) // false
+ * isRetryableStatus(406, { 'x-wns-status': 'channelthrottled' }) // true
+ * ```
+ */
+export function isRetryableStatus(status: number, headers: Record<string, string> = {}, host = ''): boolean {
+  return isRetryableAnswer(status, outcomeOf(status, headers, host))
 }
 
 /** RFC 9110 §10.2.3 delay-seconds. Anchored, one quantifier: linear in the value. */

@@ -5,6 +5,7 @@
  * node_modules), as `WebPushError.is` does for the base.
  */
 import { WebPushError, type WebPushErrorCode } from '@wp/ece'
+import { isRetryableAnswer } from './classify.js'
 import { originOf } from './internal/errors.js'
 import type { PushOutcome, PushResponse } from './types.js'
 
@@ -33,7 +34,10 @@ export class PushServiceError extends WebPushError<'ERR_WP_PUSH_SERVICE' | 'ERR_
   readonly retryAfterMs: number | undefined
   readonly endpoint: string
   readonly reason: string | undefined
-  /** Whether sending the same message later may succeed (rate limits and server errors). */
+  /**
+   * Whether sending the same message later may succeed: the service said it did not take it (429,
+   * WNS's 406, 500, 502, 503, 504). The transport's own retries follow the same table.
+   */
   readonly isRetryable: boolean
 
   /** `endpoint` is the subscription's; `response` the answer, with its `outcome` and `reason`. */
@@ -49,7 +53,7 @@ export class PushServiceError extends WebPushError<'ERR_WP_PUSH_SERVICE' | 'ERR_
     this.retryAfterMs = response.retryAfterMs
     this.endpoint = endpoint
     this.reason = response.reason
-    this.isRetryable = response.outcome === 'rate-limited' || response.outcome === 'server-error'
+    this.isRetryable = isRetryableAnswer(response.status, response.outcome)
   }
 }
 

@@ -111,7 +111,9 @@ describe('fetch transport', () => {
     )) as unknown as PushServiceError
     expect(error).toMatchObject({ code, outcome, statusCode: status })
     expect(error.reason).toBe(reason)
-    expect(calls).toBe(1)
+    // A rate limit (WNS's 406) is retried like 429, twice by default; nothing else here is.
+    expect(error.isRetryable).toBe(outcome === 'rate-limited')
+    expect(calls).toBe(outcome === 'rate-limited' ? 3 : 1)
   })
 
   it.each([429, 500, 502, 503, 504])('retries %i and succeeds', async (status) => {

@@ -227,8 +227,9 @@ const failures: Case[] = [
     retryable: true,
   },
   { name: '504', status: 504, outcome: 'server-error', code: 'ERR_WP_PUSH_SERVICE', retryable: true },
-  // A server error the transport does not retry by itself, but that may pass later.
-  { name: '501', status: 501, outcome: 'server-error', code: 'ERR_WP_PUSH_SERVICE', retryable: true },
+  // The service cannot handle such a request at all: the same request fails the same way.
+  { name: '501', status: 501, outcome: 'server-error', code: 'ERR_WP_PUSH_SERVICE', retryable: false },
+  { name: '505', status: 505, outcome: 'server-error', code: 'ERR_WP_PUSH_SERVICE', retryable: false },
 ]
 
 describe.each(['http', 'h2'] as const)('outcomes over %s', (kind) => {

@@ -1,6 +1,6 @@
 /** Retries against a real server: which statuses, Retry-After in both forms, maxDelayMs, backoff. */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type PushServiceError, parseRetryAfter } from '../src/index.node.js'
+import { isRetryableStatus, outcomeOf, PushServiceError, parseRetryAfter } from '../src/index.node.js'
 import {
   created,
   rejection,
@@ -103,16 +103,29 @@ describe('retries', () => {
     [401, {}],
     [403, {}],
     [404, {}],
+    [406, {}],
     [410, {}],
     [413, {}],
     [501, {}],
-    [406, { 'x-wns-status': 'channelthrottled' }],
+    [505, {}],
   ])('never retries %i', async (status, extra) => {
     server.handler = reply(status, extra)
     const error = await rejection(send({ retry: { retries: 5, baseDelayMs: 10 } }))
     expect(error.statusCode).toBe(status)
+    expect(error.isRetryable).toBe(false)
     await sleep(50)
     expect(server.requests).toHaveLength(1)
+  })
+
+  it("retries WNS's 406 (a rate limit) like 429, as isRetryable says", async () => {
+    server.handler = sequence(reply(406, { 'x-wns-status': 'channelthrottled' }), created)
+    expect(await send({ retry: { retries: 2, baseDelayMs: 10 } })).toMatchObject({ outcome: 'created', attempts: 2 })
+    server.reset()
+    server.handler = reply(406, { 'x-wns-status': 'channelthrottled' })
+    const error = (await rejection(send({ retry: { retries: 2, baseDelayMs: 10 } }))) as unknown as PushServiceError
+    expect(error).toMatchObject({ outcome: 'rate-limited', isRetryable: true })
+    expect(error.response.attempts).toBe(3)
+    expect(server.requests).toHaveLength(3)
   })
 
   it('makes one attempt with retry: false', async () => {
@@ -161,6 +174,38 @@ describe('retries', () => {
     expect(error.code).toBe('ERR_WP_TIMEOUT')
     await sleep(100)
     expect(server.requests).toHaveLength(1)
+  })
+})
+
+describe('the retry table', () => {
+  const retryable = new Set([429, 500, 502, 503, 504])
+  const wns = { 'x-wns-status': 'channelthrottled' }
+  const answer = (status: number, headers: Record<string, string> = {}, host = '') => ({
+    status,
+    headers,
+    body: '',
+    outcome: outcomeOf(status, headers, host),
+  })
+
+  it('isRetryableStatus is true for 429, 500, 502, 503 and 504 only (not 501, 505 or any 4xx)', () => {
+    for (let status = 100; status < 600; status++)
+      expect(isRetryableStatus(status), String(status)).toBe(retryable.has(status))
+  })
+
+  it("with the answer's headers or host, WNS's 406 is retryable too, and no other 406", () => {
+    expect(isRetryableStatus(406, wns)).toBe(true)
+    expect(isRetryableStatus(406, {}, 'hk2.notify.windows.com')).toBe(true)
+    expect(isRetryableStatus(406)).toBe(false)
+    expect(isRetryableStatus(406, {}, 'push.example')).toBe(false)
+  })
+
+  it('PushServiceError.isRetryable reads the same table, for every status, WNS or not', () => {
+    const endpoint = 'https://push.example/p'
+    for (let status = 300; status < 600; status++)
+      for (const headers of [{}, wns]) {
+        const error = new PushServiceError(endpoint, answer(status, headers))
+        expect(error.isRetryable, `${status} ${JSON.stringify(headers)}`).toBe(isRetryableStatus(status, headers))
+      }
   })
 })
 

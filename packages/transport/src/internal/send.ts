@@ -1,6 +1,6 @@
 /** The send loop shared by every transport: attempts, timeouts, classification and retries. */
 import { WebPushError } from '@wp/ece'
-import { isRetryableStatus, outcomeOf, parseReason, parseRetryAfter } from '../classify.js'
+import { isRetryableAnswer, outcomeOf, parseReason, parseRetryAfter } from '../classify.js'
 import { NetworkError, PushServiceError } from '../errors.js'
 import type { CheckedRequest } from '../request.js'
 import type { PushResponse, RetryOptions } from '../types.js'
@@ -184,8 +184,8 @@ function attemptOnce(
 }
 
 /**
- * Sends with retries: only on 429, 500, 502, 503, 504 and on a `NetworkError` that says nothing was
- * written. `Retry-After` is
+ * Sends with retries: only on the answers of the retry table (`isRetryableAnswer`: 429, WNS's 406,
+ * 500, 502, 503, 504) and on a `NetworkError` that says nothing was written. `Retry-After` is
  * honoured: a wait longer than `maxDelayMs` is not taken, and the error carries `retryAfterMs` for
  * the caller to schedule. Otherwise full-jitter exponential backoff. When `stop` stops (the transport
  * is closing), no further attempt is made: a send waiting to retry rejects with its last answer or
@@ -211,7 +211,7 @@ export async function sendWithRetries(
     const canRetry =
       n < policy.retries &&
       (response !== undefined
-        ? isRetryableStatus(response.status)
+        ? isRetryableAnswer(response.status, response.outcome)
         : failure instanceof NetworkError && failure.notWritten)
     let delay = Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** n)
     if (response?.retryAfterMs !== undefined) delay = response.retryAfterMs
