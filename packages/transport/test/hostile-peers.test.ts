@@ -3,8 +3,10 @@
  * transport must stay bounded against any of them. Connections that stall at every stage, HTTP/2
  * server push, GOAWAY, informational answers and malformed proxy settings.
  */
+import { spawn } from 'node:child_process'
 import { constants as h2constants, type ServerHttp2Stream } from 'node:http2'
-import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
+import { type AddressInfo, createServer as createNetServer, connect as netConnect, type Socket } from 'node:net'
+import { fileURLToPath } from 'node:url'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTransport, type Transport, type TransportOptions } from '../src/index.node.js'
 import { interimLength } from '../src/node/interim.js'
@@ -274,6 +276,82 @@ describe('streams refused by a GOAWAY are retried', () => {
     const error = await rejection(transport.send({ endpoint: server.url(), headers, body }))
     expect(error.code).toBe('ERR_WP_NETWORK')
     expect(server.requests).toHaveLength(2)
+  })
+})
+
+/**
+ * A TCP relay to `port` that never passes a half-close on and never closes a connection itself: a
+ * client that closes gracefully and waits for its peer to close too waits until it gives up.
+ */
+async function startHalfOpenRelay(port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const track = (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+  }
+  const server = createNetServer({ allowHalfOpen: true }, (client) => {
+    track(client)
+    const upstream = netConnect({ host: '127.0.0.1', port, allowHalfOpen: true })
+    track(upstream)
+    client.pipe(upstream, { end: false })
+    upstream.pipe(client, { end: false })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      }),
+  }
+}
+
+/** Runs `test/child/<script>` on the sources in a child process, bounded by `ms`: its exit code and output. */
+function runChild(script: string, args: string[], ms: number): Promise<{ code: number | null; stdout: string }> {
+  const dir = fileURLToPath(new URL('..', import.meta.url))
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@wp/source', '--import', './test/child/register.mjs', `./test/child/${script}`, ...args],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  let stdout = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk
+  })
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms)
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout })
+    }),
+  )
+}
+
+describe('close() holds the process until its connections are closed', () => {
+  it('a script whose last step is awaiting close() ends normally while an HTTP/2 peer delays its close', async () => {
+    // The session is unref'd while idle; a graceful close waits for the peer to close its side (here
+    // never, so until the grace runs out). A process with nothing else to do exited meanwhile, with
+    // close() unsettled: Node's code 13 for a top-level await that never settled. And a connection
+    // left half-open after the grace would hold the process for as long as the peer keeps it.
+    const upstream = await startServer('h2c')
+    const relay = await startHalfOpenRelay(upstream.port)
+    try {
+      const started = performance.now()
+      const { code, stdout } = await runChild(
+        'close-last.mjs',
+        [`http://127.0.0.1:${relay.port}/push/abc`, 'true'],
+        20_000,
+      )
+      expect(stdout).toBe('sent 201\nclosed\n')
+      expect(code).toBe(0)
+      expect(performance.now() - started).toBeLessThan(15_000)
+      expect(upstream.requests).toHaveLength(1)
+    } finally {
+      await relay.close()
+      await upstream.close()
+    }
   })
 })
 

@@ -33,6 +33,8 @@ export interface H2Options {
 /** A session and what the transport tracks of it. */
 interface Session {
   session: ClientHttp2Session
+  /** Its connection, which a session that closed gracefully leaves open until the peer closes. */
+  socket: Socket | TLSSocket
   /** Streams open: while any is, the session keeps the process alive. */
   open: number
   /** The last-stream-id of the GOAWAYs received (RFC 9113 §6.8), `Infinity` before any. */
@@ -93,7 +95,7 @@ export class H2Origin {
       // No server push (RFC 9113 §6.5.2, §8.4): a push service has nothing to push to a sender.
       settings: { enablePush: false },
     })
-    const live: Session = { session, open: 0, lastStreamId: Number.POSITIVE_INFINITY }
+    const live: Session = { session, socket, open: 0, lastStreamId: Number.POSITIVE_INFINITY }
     this.#current = live
     session.unref()
     // The server's connection preface is a SETTINGS frame (RFC 9113 §3.4): a server that never sends
@@ -243,8 +245,16 @@ export class H2Origin {
     const live = this.#current
     this.#current = undefined
     if (live === undefined) return undefined
-    const { session } = live
+    const { session, socket } = live
     if (session.closed || session.destroyed) return undefined
-    return closeWithin(new Promise<void>((resolve) => session.close(resolve)), CLOSE_GRACE_MS, () => session.destroy())
+    // An idle session is unref'd, and a graceful close waits for the peer to close its side: held
+    // until then (the grace at most), so that a process with nothing else to do does not exit
+    // with the close unsettled. Past the grace the connection is destroyed too: a session closed
+    // gracefully and then destroyed would leave it open for as long as the peer keeps it.
+    session.ref()
+    return closeWithin(new Promise<void>((resolve) => session.close(resolve)), CLOSE_GRACE_MS, () => {
+      session.destroy()
+      socket.destroy()
+    })
   }
 }
