@@ -3,5 +3,5 @@
  * most users install only this one.
  */
 export { WebPushError, type WebPushErrorCode } from '@wp/ece'
-export { generateVapidKeys } from '@wp/vapid'
 export { type AnyWebPushError, type PushOutcome, type PushResponse, PushServiceError } from '@wp/transport'
+export { generateVapidKeys } from '@wp/vapid'
