@@ -19,7 +19,7 @@ import {
   maxPlaintextLength,
   WebPushError,
 } from '../src/index.js'
-import { backends, withBackend } from './helpers.js'
+import { backends, pattern, withBackend } from './helpers.js'
 
 const MAX_AES128GCM = 3993
 const MAX_AESGCM = 4078
@@ -44,17 +44,9 @@ function eceGrid(rs: number): Array<[length: number, padding: number]> {
   return grid
 }
 
-/** Deterministic, non-repeating-looking bytes, so a misplaced record shows up as different bytes. */
-function pattern(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length)
-  let x = (seed * 2654435761) >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
+/** {@link pattern}'s bytes as a Buffer, which http_ece and web-push take; one seed a message. */
+function message(length: number, seed: number): Buffer {
+  return Buffer.from(pattern(length, Math.imul(seed, 2654435761)))
 }
 
 /**
@@ -103,7 +95,7 @@ describe.each(backends)('differential tests against http_ece and web-push on the
         const key = randomBytes(16)
         let seed = rs
         for (const [length, pad] of eceGrid(rs)) {
-          const plaintext = pattern(length, ++seed)
+          const plaintext = message(length, ++seed)
           const salt = randomBytes(16)
           const body = await encrypt(plaintext, { key, salt, recordSize: rs, padding: pad })
           const at = `length ${length}, padding ${pad}`
@@ -123,7 +115,7 @@ describe.each(backends)('differential tests against http_ece and web-push on the
       let checked = 0
       for (const [length, pad] of eceGrid(rs)) {
         if (!httpEcePadsWell(length, rs, pad)) continue
-        const plaintext = pattern(length, ++seed)
+        const plaintext = message(length, ++seed)
         const body = ece.encrypt(plaintext, { version: 'aes128gcm', key, salt: randomBytes(16), rs, pad })
         const at = `length ${length}, padding ${pad}`
         expect(body.readUInt32BE(16), at).toBe(rs)
@@ -137,7 +129,7 @@ describe.each(backends)('differential tests against http_ece and web-push on the
     it('key ids both ways: ours reaches http_ece’s key lookup, theirs reaches our keyLookup', async () => {
       const key = randomBytes(16)
       const keyId = Buffer.from('a1')
-      const plaintext = pattern(100, 7)
+      const plaintext = message(100, 7)
 
       const ours = await encrypt(plaintext, { key, keyId, recordSize: 25, padding: 9 })
       const seenByThem: string[] = []
@@ -165,7 +157,7 @@ describe.each(backends)('differential tests against http_ece and web-push on the
       const rs = 25
       for (const length of [0, 1, 3]) {
         const bound = (length + 1) * (rs - 18)
-        const plaintext = pattern(length, length)
+        const plaintext = message(length, length)
         const good = ece.encrypt(plaintext, { version: 'aes128gcm', key, rs, pad: bound })
         expect(await decrypt(good, { key })).toEqual(new Uint8Array(plaintext))
 
@@ -195,7 +187,7 @@ describe.each(backends)('differential tests against http_ece and web-push on the
       for (const length of lengthsFor(max))
         for (const padding of paddings) {
           if (typeof padding === 'number' && length + padding > max) continue
-          const plaintext = pattern(length, ++seed)
+          const plaintext = message(length, ++seed)
           const pushed = await encryptWebPush(plaintext, { p256dh: r.publicKey, auth: r.auth }, { encoding, padding })
           const at = `length ${length}, padding ${padding}`
           expect(pushed.body.length, at).toBe(padding === 'max' ? 4096 : length + padding + overhead)
@@ -218,7 +210,7 @@ describe.each(backends)('differential tests against http_ece and web-push on the
       const r = nodeReceiver()
       let seed = 100
       for (const length of lengthsFor(max)) {
-        const plaintext = pattern(length, ++seed)
+        const plaintext = message(length, ++seed)
         const { cipherText, localPublicKey, salt } = webpush.encrypt(
           base64urlEncode(r.publicKey),
           base64urlEncode(r.auth),
@@ -244,7 +236,7 @@ describe.each(backends)('differential tests against http_ece and web-push on the
       for (const length of lengthsFor(max))
         for (const pad of [1, 100, max - length]) {
           if (pad < 1 || length + pad > max) continue
-          const plaintext = pattern(length, ++seed)
+          const plaintext = message(length, ++seed)
           const sender = createECDH('prime256v1')
           sender.generateKeys()
           const salt = randomBytes(16)
@@ -281,7 +273,7 @@ describe.each(backends)('differential tests against http_ece and web-push on the
       for (const length of [2, 17, 300]) {
         const sizes = new Set([minRs, minRs + 7, length + split].filter((rs) => rs <= length + split))
         for (const rs of sizes) {
-          const plaintext = pattern(length, ++seed)
+          const plaintext = message(length, ++seed)
           const sender = createECDH('prime256v1')
           sender.generateKeys()
           const salt = randomBytes(16)
@@ -320,7 +312,7 @@ describe.each(backends)('differential tests against http_ece and web-push on the
       for (const length of [0, 1, 17, max])
         for (const pad of [0, 1, max - length]) {
           if (length + pad > max) continue
-          const plaintext = pattern(length, ++seed)
+          const plaintext = message(length, ++seed)
           const salt = randomBytes(16)
           const ours = await encryptWebPush(
             plaintext,

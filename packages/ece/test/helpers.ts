@@ -26,3 +26,19 @@ export function codeOf(run: () => unknown): string | undefined {
   }
   return undefined
 }
+
+/**
+ * Deterministic bytes from an xorshift generator: they never repeat within a record's reach, so a
+ * misplaced octet or record shows up as different bytes.
+ */
+export function pattern(length: number, seed = 0x9e3779b9): Uint8Array {
+  const out = new Uint8Array(length)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = x & 0xff
+  }
+  return out
+}

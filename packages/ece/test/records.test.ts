@@ -6,26 +6,13 @@
 import { describe, expect, it } from 'vitest'
 import { concatBytes } from '../src/bytes.js'
 import { type BackendName, decrypt, encrypt } from '../src/index.js'
-import { backends, withBackend } from './helpers.js'
+import { backends, pattern, withBackend } from './helpers.js'
 
 /** At least 150 KB of plaintext: 153,600 records of one octet at rs 18, plus the padding's records. */
 const LENGTH = 150 * 1024
 const PADDING = 1000
 /** Per backend, for encrypt and decrypt together; each runs in a few seconds, the budget leaves room for a busy machine. */
 const BUDGET_MS: Record<BackendName, number> = { node: 60_000, webcrypto: 90_000, noble: 120_000 }
-
-/** Deterministic bytes that never repeat within a record's reach, so a misplaced octet shows. */
-function pattern(length: number): Uint8Array {
-  const out = new Uint8Array(length)
-  let x = 0x9e3779b9
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 describe.each(backends)('many records on the %s backend', (name) => {
   withBackend(name)
