@@ -2,6 +2,28 @@
  * @wp/webpush: send Web Push messages. Re-exports what a sender needs from the lower packages, so
  * most users install only this one.
  */
-export { WebPushError, type WebPushErrorCode } from '@wp/ece'
-export { type AnyWebPushError, type PushOutcome, type PushResponse, PushServiceError } from '@wp/transport'
+export {
+  type ContentEncoding,
+  WebPushError,
+  WebPushError as WebPushException,
+  type WebPushErrorCode,
+} from '@wp/ece'
+export {
+  type AnyWebPushError,
+  type PushOutcome,
+  type PushRequest,
+  type PushResponse,
+  PushServiceError,
+  type Transport,
+  type TransportOptions,
+} from '@wp/transport'
 export { generateVapidKeys } from '@wp/vapid'
+export type { Urgency } from './internal/headers.js'
+export type { GcmOptions, MessageOptions, PreparedRequest, PushSubscriptionJSON } from './internal/prepare.js'
+export {
+  type VapidClaimsInput,
+  WebPusher,
+  type WebPusherSendOptions,
+  type WebPushOptions,
+  webpush,
+} from './webpush.js'
