@@ -18,6 +18,12 @@ export {
   type TransportOptions,
 } from '@wp/transport'
 export { generateVapidKeys } from '@wp/vapid'
+export {
+  createPushClient,
+  type PushClient,
+  type PushClientOptions,
+  type PushClientSendOptions,
+} from './client.js'
 export type { Urgency } from './internal/headers.js'
 export type { GcmOptions, MessageOptions, PreparedRequest, PushSubscriptionJSON } from './internal/prepare.js'
 export {

@@ -65,7 +65,7 @@ function invalid(message: string): WebPushError {
 }
 
 /** Imports the VAPID key; in Node a string that is no key but names a file is read from that file. */
-async function loadKey(input: VapidKey | VapidKeyInput): Promise<VapidKey> {
+export async function loadKey(input: VapidKey | VapidKeyInput): Promise<VapidKey> {
   try {
     return await importVapidKey(input)
   } catch (err) {
@@ -261,4 +261,4 @@ export class WebPusher {
   }
 }
 
-export { deliver as deliverRequest, isTransport }
+export { isTransport }
