@@ -301,6 +301,26 @@ describe('deliberate differences', () => {
     expect((error as { code?: string }).code).toBe('ERR_WP_VAPID_KEY')
     expect(error?.message).not.toContain(zero)
   })
+  it('refuses a p256dh that is not a point on P-256, by code', () => {
+    const offCurve = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url')
+    const error = thrown(() => compat.encrypt(offCurve, subscription.keys.auth, 'x', 'aes128gcm'))
+    expect((error as { code?: string }).code).toBe('ERR_WP_INVALID_POINT')
+  })
+
+  it('the VAPID audience is the origin: no explicit default port', () => {
+    const details = compat.generateRequestDetails({ endpoint: 'https://push.example:443/x' }, null, { vapidDetails })
+    expect(jwtParts(tokenOf(details.headers.Authorization as string)).claims.aud).toBe('https://push.example')
+  })
+
+  it('a private scalar of n or more is refused when signing', () => {
+    const n = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex').toString(
+      'base64url',
+    )
+    const error = thrown(() =>
+      compat.getVapidHeaders('https://a.example', 'mailto:a@b.c', vapid.publicKey, n, 'aes128gcm'),
+    )
+    expect((error as { code?: string }).code).toBe('ERR_WP_VAPID_KEY')
+  })
 })
 
 describe('against a local HTTPS server', () => {
