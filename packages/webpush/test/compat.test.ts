@@ -3,6 +3,7 @@
  * headers (random parts aside, JWT claims compared), errors and result shapes.
  */
 import { createECDH, randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import compatDefault, * as compat from '../src/compat/index.js'
 import { httpEce, jwtParts, type StatusServer, startStatusServer, thrown, tokenOf, webPush } from './compat-helpers.js'
@@ -410,8 +411,19 @@ describe('against a local HTTPS server', () => {
     }
   })
 
+  it("refuses a host name that resolves to a private address, through a caller's agent too", async () => {
+    const sub = makeSubscriber(`${server.origin.replace('127.0.0.1', 'localhost')}/status/201`)
+    const count = server.received.length
+    const error = await compat.sendNotification(sub.subscription, 'x', { agent: server.agent }).catch((e) => e)
+    expect(error.code).toBe('ERR_WP_ENDPOINT_FORBIDDEN')
+    expect(error.message).toContain('allowPrivateNetwork: true')
+    expect(server.received.length).toBe(count)
+  })
+
   it('goes through https.request, looked up at call time, so stubs see it', async () => {
     const https = process.getBuiltinModule('node:https')
+    // The object sinon and nock patch: what require('https') returns.
+    expect(https).toBe(createRequire(import.meta.url)('https'))
     const spy = vi.spyOn(https, 'request')
     const sub = makeSubscriber(`${server.origin}/status/201`)
     const result = await compat.sendNotification(sub.subscription, 'stubbed', {
