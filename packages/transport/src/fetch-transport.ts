@@ -8,6 +8,7 @@ import { WebPushError } from '@wp/ece'
 import { NetworkError } from './errors.js'
 import { BodyCollector } from './internal/http.js'
 import { InFlight } from './internal/inflight.js'
+import { toPrivateNetworkPolicy } from './internal/private-network.js'
 import { type AttemptControl, type RawResponse, toPolicy } from './internal/send.js'
 import type { CheckedRequest } from './request.js'
 import type { PushRequest, PushResponse, SendOptions, Transport, TransportOptions } from './types.js'
@@ -71,7 +72,7 @@ export function createFetchTransport(options: TransportOptions = {}): Transport 
     return { status: response.status, headers: responseHeaders, body: body.text(), protocol: undefined }
   }
 
-  const sends = new InFlight(attempt, policy, options.allowPrivateNetwork === true)
+  const sends = new InFlight(attempt, policy, toPrivateNetworkPolicy(options.allowPrivateNetwork))
   return {
     send: (request: PushRequest, sendOptions?: SendOptions): Promise<PushResponse> => sends.send(request, sendOptions),
     close: (): Promise<void> => sends.close(),

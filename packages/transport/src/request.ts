@@ -2,6 +2,7 @@
 import { isBytes, toEndpointUrl, WebPushError } from '@wp/ece/utils'
 import { ipKind, isPrivateAddress, isPrivateHostName } from './address.js'
 import { forbiddenError } from './internal/errors.js'
+import { allowsPrivate, type PrivateNetworkPolicy } from './internal/private-network.js'
 import type { PushRequest } from './types.js'
 
 /** A request checked and split for sending. */
@@ -62,7 +63,7 @@ const OWN_FIELDS: ReadonlyMap<string, string> = new Map([
  * `localhost` are judged here; names that resolve to private addresses are caught when connecting.
  * @throws WebPushError `ERR_WP_INVALID_ARGUMENT`, `ERR_WP_ENDPOINT_FORBIDDEN`
  */
-export function checkRequest(request: PushRequest, allowPrivateNetwork: boolean): CheckedRequest {
+export function checkRequest(request: PushRequest, allowPrivateNetwork: PrivateNetworkPolicy): CheckedRequest {
   if (typeof request !== 'object' || request === null)
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'request must be { endpoint, headers, body? }')
   const { endpoint, headers, body } = request
@@ -73,7 +74,7 @@ export function checkRequest(request: PushRequest, allowPrivateNetwork: boolean)
   const literal = ipKind(host) !== undefined
   if (!literal && !HOST_NAME.test(host))
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'endpoint host must be a DNS name or an IP address')
-  if (!allowPrivateNetwork) {
+  if (!allowsPrivate(allowPrivateNetwork, () => url.origin)) {
     if (url.protocol === 'http:') throw forbiddenError(endpoint, 'only https: endpoints are allowed')
     if (literal ? isPrivateAddress(host) : isPrivateHostName(host))
       throw forbiddenError(endpoint, 'the host is a loopback, private or link-local address')

@@ -79,8 +79,12 @@ export interface TransportOptions {
   proxy?: string
   /** A `fetch` to send with (for runtimes without Node's networking, or to wrap requests). */
   fetch?: typeof globalThis.fetch
-  /** Allow endpoints on loopback, private, link-local and unspecified addresses, and `http:` endpoints (default false). */
-  allowPrivateNetwork?: boolean
+  /**
+   * Allow endpoints on loopback, private, link-local and unspecified addresses, and `http:` endpoints
+   * (default false): `true` for any, or a list of origins (`['http://127.0.0.1:8090']`) that alone
+   * may be; every other endpoint stays guarded.
+   */
+  allowPrivateNetwork?: boolean | readonly string[]
   /** Extra CA certificates (PEM) to trust, e.g. a local test service's self-signed one. Node only. */
   ca?: string | string[]
   /**

@@ -6,19 +6,20 @@
 import { type CheckedRequest, checkRequest } from '../request.js'
 import type { PushRequest, PushResponse, SendOptions } from '../types.js'
 import { closedError } from './errors.js'
+import type { PrivateNetworkPolicy } from './private-network.js'
 import { type Attempt, type Policy, type RetryStop, sendWithRetries } from './send.js'
 
 /** What a transport's `send` and `close` delegate to; it is also what stops the retries of its sends. */
 export class InFlight implements RetryStop {
   readonly #attempt: Attempt
   readonly #policy: Policy
-  readonly #allowPrivateNetwork: boolean
+  readonly #allowPrivateNetwork: PrivateNetworkPolicy
   readonly #sends = new Set<Promise<unknown>>()
   /** The sends waiting to retry, each woken (to give up) when the transport closes. */
   readonly #waiting = new Set<() => void>()
   #stopped = false
 
-  constructor(attempt: Attempt, policy: Policy, allowPrivateNetwork: boolean) {
+  constructor(attempt: Attempt, policy: Policy, allowPrivateNetwork: PrivateNetworkPolicy) {
     this.#attempt = attempt
     this.#policy = policy
     this.#allowPrivateNetwork = allowPrivateNetwork

@@ -9,6 +9,7 @@ import { WebPushError } from '@wp/ece'
 import { ipKind, isPrivateAddress } from '../address.js'
 import { NetworkError } from '../errors.js'
 import { forbiddenError } from '../internal/errors.js'
+import { allowsPrivate, type PrivateNetworkPolicy } from '../internal/private-network.js'
 
 /** A resolver with the shape of `dns.lookup` when called with `{ all: true }`. */
 export type Lookup = (
@@ -18,7 +19,8 @@ export type Lookup = (
 ) => void
 
 export interface ConnectOptions {
-  allowPrivateNetwork: boolean
+  /** `true`, `false`, or the origins that alone may be on a private address. */
+  allowPrivateNetwork: PrivateNetworkPolicy
   proxy: Proxy | undefined
   ca: string | string[] | undefined
   /** The resolver (default `dns.lookup`); the guard judges whatever it returns. */
@@ -107,12 +109,18 @@ export function checkProxy(value: unknown): Proxy {
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), authorization }
 }
 
-function resolveOne(endpoint: string, hostname: string, options: ConnectOptions, signal: AbortSignal): Promise<string> {
+function resolveOne(
+  endpoint: string,
+  hostname: string,
+  allow: boolean,
+  options: ConnectOptions,
+  signal: AbortSignal,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     // A resolver that never answers must not outlive the deadline.
     const onAbort = () => reject(signal.reason)
     signal.addEventListener('abort', onAbort, { once: true })
-    guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup)(hostname, {}, (error, address) => {
+    guardedLookup(endpoint, allow, options.lookup)(hostname, {}, (error, address) => {
       signal.removeEventListener('abort', onAbort)
       if (error) reject(error)
       else resolve(address as string)
@@ -217,7 +225,9 @@ export async function openSocket(
   const { hostname, port, endpoint } = target
   const host = hostname.replace(/^\[|\]$/g, '')
   const literal = ipKind(host) !== undefined
-  if (!options.allowPrivateNetwork && literal && isPrivateAddress(host))
+  // Judged per endpoint: a list of origins lets those alone through (connections are per origin).
+  const allow = allowsPrivate(options.allowPrivateNetwork, () => new URL(endpoint).origin)
+  if (!allow && literal && isPrivateAddress(host))
     throw forbiddenError(endpoint, 'the host is a loopback, private or link-local address')
   const timeoutMs = options.timeoutMs ?? 30_000
   const deadline = new AbortController()
@@ -234,14 +244,14 @@ export async function openSocket(
   try {
     if (options.proxy !== undefined) {
       // Resolve here and tunnel to the address, so the guard judges the address actually used.
-      const address = literal ? host : await resolveOne(endpoint, host, options, deadline.signal)
+      const address = literal ? host : await resolveOne(endpoint, host, allow, options, deadline.signal)
       raw = netConnect({ host: options.proxy.host, port: options.proxy.port })
       await tunnel(raw, options.proxy, address, port, deadline.signal)
     }
     if (target.protocol === 'https:') {
       socket = tlsConnect({
         ...(raw === undefined
-          ? { host, port, lookup: guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup) as never }
+          ? { host, port, lookup: guardedLookup(endpoint, allow, options.lookup) as never }
           : { socket: raw }),
         ...(literal ? {} : { servername: host }),
         ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
@@ -254,11 +264,11 @@ export async function openSocket(
       socket = netConnect({
         host,
         port,
-        lookup: guardedLookup(endpoint, options.allowPrivateNetwork, options.lookup) as never,
+        lookup: guardedLookup(endpoint, allow, options.lookup) as never,
       })
       await once(socket, 'connect', deadline.signal)
     }
-    if (options.proxy === undefined && !options.allowPrivateNetwork) {
+    if (options.proxy === undefined && !allow) {
       const remote = socket.remoteAddress
       if (remote === undefined || isPrivateAddress(remote))
         throw forbiddenError(endpoint, 'the connection reached a private address')

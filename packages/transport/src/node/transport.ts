@@ -13,6 +13,7 @@ import type { TLSSocket } from 'node:tls'
 import { WebPushError } from '@wp/ece'
 import { closedError } from '../internal/errors.js'
 import { InFlight } from '../internal/inflight.js'
+import { toPrivateNetworkPolicy } from '../internal/private-network.js'
 import { type AttemptControl, type RawResponse, toPolicy } from '../internal/send.js'
 import type { CheckedRequest } from '../request.js'
 import type { PushRequest, PushResponse, SendOptions, Transport, TransportOptions } from '../types.js'
@@ -88,7 +89,7 @@ class NodeTransport implements Transport {
     const proxy = options.proxy === undefined ? undefined : checkProxy(options.proxy)
     if (options.lookup !== undefined && typeof options.lookup !== 'function')
       throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'lookup must be a function like dns.lookup')
-    const allowPrivateNetwork = options.allowPrivateNetwork === true
+    const allowPrivateNetwork = toPrivateNetworkPolicy(options.allowPrivateNetwork)
     this.#connect = {
       allowPrivateNetwork,
       proxy,
