@@ -1,14 +1,13 @@
 import { type PushService, startPushService } from '@wp/push-service'
 import { createTransport } from '@wp/transport'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createPushClient, generateVapidKeys, PushServiceError, WebPushError } from '../src/index.js'
 
-let service: PushService
+const service: PushService = await startPushService()
+/** Only the local service's origin may be private and http:. */
+const allowPrivateNetwork = [new URL(service.url).origin]
 const keys = await generateVapidKeys()
 
-beforeAll(async () => {
-  service = await startPushService()
-})
 afterAll(async () => {
   await service.close()
 })
@@ -19,7 +18,7 @@ describe('createPushClient', () => {
   it('sends in both encodings with defaults, one token per audience', async () => {
     const client = createPushClient({
       vapid,
-      allowPrivateNetwork: true,
+      allowPrivateNetwork,
       defaults: { ttl: 90, headers: { 'X-A': '1' } },
     })
     try {
@@ -51,7 +50,7 @@ describe('createPushClient', () => {
   })
 
   it('bad input rejects before any I/O', async () => {
-    const client = createPushClient({ vapid, allowPrivateNetwork: true })
+    const client = createPushClient({ vapid, allowPrivateNetwork })
     try {
       const sub = await service.subscribe({ applicationServerKey: keys.publicKey })
       const before = service.stats.requests
@@ -80,7 +79,7 @@ describe('createPushClient', () => {
   })
 
   it('a refusal is a PushServiceError', async () => {
-    const client = createPushClient({ vapid, allowPrivateNetwork: true })
+    const client = createPushClient({ vapid, allowPrivateNetwork })
     try {
       const sub = await service.subscribe({ applicationServerKey: keys.publicKey })
       await sub.unsubscribe()
@@ -94,13 +93,13 @@ describe('createPushClient', () => {
   })
 
   it('a transport the caller passed stays open after close(); sends after close are refused', async () => {
-    const transport = createTransport({ allowPrivateNetwork: true })
-    const client = createPushClient({ vapid, transport, allowPrivateNetwork: true })
+    const transport = createTransport({ allowPrivateNetwork })
+    const client = createPushClient({ vapid, transport, allowPrivateNetwork })
     const sub = await service.subscribe({ applicationServerKey: keys.publicKey })
     await client.send(sub.subscription, 'a')
     await client.close()
     await expect(client.send(sub.subscription, 'b')).rejects.toMatchObject({ code: 'ERR_WP_CLOSED' })
-    const again = createPushClient({ vapid, transport, allowPrivateNetwork: true })
+    const again = createPushClient({ vapid, transport, allowPrivateNetwork })
     await again.send(sub.subscription, 'c')
     await again.close()
     await transport.close()

@@ -20,13 +20,14 @@ import {
 } from '../src/index.js'
 
 const run = promisify(execFile)
-let service: PushService
+const service: PushService = await startPushService()
+/** Only the local service's origin may be private and http:. */
+const allowPrivateNetwork = [new URL(service.url).origin]
 const keys = await generateVapidKeys()
 let dir: string
 let keyFile: string
 
 beforeAll(async () => {
-  service = await startPushService()
   dir = await mkdtemp(join(tmpdir(), 'wp-webpush-'))
   keyFile = join(dir, 'private_key.pem')
   await writeFile(keyFile, (await importVapidKey(keys.privateKey)).toPEM())
@@ -40,7 +41,7 @@ function base(extra: WebPushOptions = {}): WebPushOptions {
   return {
     vapidPrivateKey: keys.privateKey,
     vapidClaims: { sub: 'mailto:ops@example.com' },
-    allowPrivateNetwork: true,
+    allowPrivateNetwork,
     ...extra,
   }
 }
@@ -86,7 +87,7 @@ describe('webpush() end to end', () => {
     await webpush(sub.subscription, 'seed', {
       vapidPrivateKey: keyFile,
       vapidClaims: { sub: 'mailto:YourEmail@example.com' },
-      allowPrivateNetwork: true,
+      allowPrivateNetwork,
     })
     expect((await sub.next({ timeoutMs: 5000 })).text).toBe('seed')
   })
@@ -161,6 +162,20 @@ describe('bad input is refused before any I/O', () => {
       'x',
       { ...base(), allowPrivateNetwork: false },
       'ERR_WP_INVALID_ARGUMENT',
+    ],
+    [
+      'http: endpoint not in allowPrivateNetwork',
+      { ...good, endpoint: 'http://127.0.0.1:1/p' },
+      'x',
+      base(),
+      'ERR_WP_INVALID_ARGUMENT',
+    ],
+    [
+      'private https: endpoint not in allowPrivateNetwork',
+      { ...good, endpoint: 'https://127.0.0.1:1/p' },
+      'x',
+      base(),
+      'ERR_WP_ENDPOINT_FORBIDDEN',
     ],
     ['ftp: endpoint', { ...good, endpoint: 'ftp://push.example.com/p' }, 'x', base(), 'ERR_WP_INVALID_ARGUMENT'],
     ['no keys', { endpoint: good.endpoint }, 'x', base(), 'ERR_WP_INVALID_ARGUMENT'],
@@ -269,7 +284,7 @@ describe('WebPusher', () => {
 
   it('encode output decrypts with @wp/ece and with npm http_ece', async () => {
     const sub = await subscriber()
-    const pusher = new WebPusher(sub.subscription, { allowPrivateNetwork: true })
+    const pusher = new WebPusher(sub.subscription, { allowPrivateNetwork })
     const { body, headers } = await pusher.encode('secret words')
     expect(headers['Content-Encoding']).toBe('aes128gcm')
     const ours = await decryptWebPush(body, sub.keys)
@@ -286,7 +301,7 @@ describe('WebPusher', () => {
 
   it('encode in aesgcm gives the Encryption and Crypto-Key headers', async () => {
     const sub = await subscriber()
-    const { body, headers } = await new WebPusher(sub.subscription, { allowPrivateNetwork: true }).encode(
+    const { body, headers } = await new WebPusher(sub.subscription, { allowPrivateNetwork }).encode(
       new Uint8Array([1, 2, 3]),
       'aesgcm',
     )
@@ -332,7 +347,7 @@ describe('a script calling webpush() once', () => {
     await writeFile(
       script,
       `import { webpush } from ${JSON.stringify(entry)}\n` +
-        `const r = await webpush(${JSON.stringify(sub.subscription)}, 'bye', { vapidPrivateKey: ${JSON.stringify(keys.privateKey)}, vapidClaims: { sub: 'mailto:a@example.com' }, allowPrivateNetwork: true })\n` +
+        `const r = await webpush(${JSON.stringify(sub.subscription)}, 'bye', { vapidPrivateKey: ${JSON.stringify(keys.privateKey)}, vapidClaims: { sub: 'mailto:a@example.com' }, allowPrivateNetwork: ${JSON.stringify(allowPrivateNetwork)} })\n` +
         'console.log(r.status)\n',
     )
     const started = Date.now()
