@@ -420,6 +420,41 @@ describe('against a local HTTPS server', () => {
     expect(server.received.length).toBe(count)
   })
 
+  it('proxy: both open a CONNECT tunnel through the proxy to the endpoint, and fail the same way on an untrusted certificate', async () => {
+    const { createServer } = await import('node:http')
+    const { connect } = await import('node:net')
+    const tunnels: string[] = []
+    const proxy = createServer()
+    proxy.on('connect', (request, client) => {
+      tunnels.push(request.url ?? '')
+      const [host, port] = (request.url ?? '').split(':')
+      const upstream = connect(Number(port), host as string, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        upstream.pipe(client)
+        client.pipe(upstream)
+      })
+      upstream.on('error', () => client.destroy())
+      client.on('error', () => upstream.destroy())
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`
+    try {
+      const endpoint = `${server.origin}/status/201`
+      const theirs = await webPush.sendNotification({ endpoint }, null, { proxy: proxyUrl }).catch((e: Error) => e)
+      const ours = await compat
+        .sendNotification({ endpoint }, null, { proxy: proxyUrl, allowPrivateNetwork: true })
+        .catch((e: Error) => e)
+      const target = server.origin.replace('https://', '')
+      expect(tunnels).toEqual([target, target])
+      expect(ours).toBeInstanceOf(Error)
+      expect((ours as NodeJS.ErrnoException).code).toBe(theirs.code)
+      expect((ours as Error).message).toBe(theirs.message)
+    } finally {
+      proxy.closeAllConnections()
+      proxy.close()
+    }
+  })
+
   it('goes through https.request, looked up at call time, so stubs see it', async () => {
     const https = process.getBuiltinModule('node:https')
     // The object sinon and nock patch: what require('https') returns.

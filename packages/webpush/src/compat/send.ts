@@ -6,7 +6,6 @@ import { type LookupAddress, type LookupOneOptions, lookup } from 'node:dns'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Agent, RequestOptions as HttpsRequestOptions } from 'node:https'
 import { createRequire } from 'node:module'
-import { WebPushError as EceError } from '@wp/ece'
 import { isPrivateAddress } from '@wp/transport'
 import { WebPushError } from './error.js'
 import { fail } from './fail.js'
@@ -55,19 +54,15 @@ function guardedLookup(hostname: string, options: LookupOneOptions, callback: Lo
   }) as never)
 }
 
-/** The proxy agent web-push makes, from the `https-proxy-agent` package when the application has it. */
+/**
+ * The proxy agent web-push makes (`https-proxy-agent`, a CONNECT tunnel), loaded on first use as
+ * web-push loads it, so senders without a proxy never load it.
+ */
 function proxyAgent(proxy: NonNullable<RequestOptions['proxy']>): Agent {
-  let module: { HttpsProxyAgent: new (proxy: unknown) => Agent }
-  try {
-    module = createRequire(`${process.cwd()}/`)('https-proxy-agent')
-  } catch (cause) {
-    throw new EceError(
-      'ERR_WP_INVALID_ARGUMENT',
-      'the proxy option needs the https-proxy-agent package: install it next to @wp/webpush',
-      { cause },
-    )
+  const { HttpsProxyAgent } = createRequire(import.meta.url)('https-proxy-agent') as {
+    HttpsProxyAgent: new (proxy: unknown) => Agent
   }
-  return new module.HttpsProxyAgent(proxy)
+  return new HttpsProxyAgent(proxy)
 }
 
 /**
