@@ -8,6 +8,7 @@ import {
   checkMessageOptions,
   checkOptionNames,
   checkSubscription,
+  checkTransportConflicts,
   MESSAGE_OPTION_NAMES,
   type MessageOptions,
   type PreparedRequest,
@@ -141,6 +142,7 @@ export function createClientCore(options: PushClientOptions): { client: PushClie
     }
   }
 
+  checkTransportConflicts(opts.transport, isTransport(opts.transport), undefined, allow)
   let transport: Transport
   let owned = false
   if (isTransport(opts.transport)) transport = opts.transport

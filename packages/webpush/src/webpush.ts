@@ -8,6 +8,7 @@ import {
   checkMessageOptions,
   checkOptionNames,
   checkSubscription,
+  checkTransportConflicts,
   type GcmOptions,
   type MessageOptions,
   type PreparedRequest,
@@ -142,6 +143,12 @@ function plan(subscription: unknown, data: unknown, options: Partial<WebPushOpti
     throw invalid(`curl must be a boolean, got ${describeValue(options.curl)}`)
   if (options.timeout !== undefined && (!Number.isInteger(options.timeout) || (options.timeout as number) <= 0))
     throw invalid(`timeout must be a positive integer of milliseconds, got ${describeValue(options.timeout)}`)
+  checkTransportConflicts(
+    options.transport,
+    isTransport(options.transport),
+    options.timeout,
+    options.allowPrivateNetwork,
+  )
   const gcm: GcmOptions = {}
   if (options.gcmKey !== undefined) gcm.gcmKey = options.gcmKey
   if (options.regId !== undefined) gcm.regId = options.regId

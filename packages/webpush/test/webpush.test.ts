@@ -246,6 +246,27 @@ describe('bad input is refused before any I/O', () => {
       'ERR_WP_INVALID_ARGUMENT',
     ],
     ['header with a newline', good, 'x', base({ headers: { 'X-A': 'a\r\nB: c' } }), 'ERR_WP_INVALID_ARGUMENT'],
+    [
+      'timeout and transport.timeoutMs differ',
+      good,
+      'x',
+      base({ timeout: 100, transport: { timeoutMs: 200 } }),
+      'ERR_WP_INVALID_ARGUMENT',
+    ],
+    [
+      'allowPrivateNetwork here and in transport differ',
+      good,
+      'x',
+      base({ transport: { allowPrivateNetwork: true } }),
+      'ERR_WP_INVALID_ARGUMENT',
+    ],
+    [
+      'timeout with a ready Transport',
+      good,
+      'x',
+      base({ timeout: 100, transport: { send: async () => ({}), close: async () => {} } as never }),
+      'ERR_WP_INVALID_ARGUMENT',
+    ],
     ['data not JSON', good, () => 1, base(), 'ERR_WP_INVALID_ARGUMENT'],
   ]
   it.each(rows)('%s', async (_name, subscription, data, options, code) => {

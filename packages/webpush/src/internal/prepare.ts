@@ -272,3 +272,31 @@ export async function prepare(
     ? { endpoint, headers: headers.toObject() }
     : { endpoint, headers: headers.toObject(), body }
 }
+
+/**
+ * Refuses transport settings given twice: `timeout` with a ready `Transport` (it has its own), or
+ * `timeout`/`allowPrivateNetwork` both here and in the transport's options with other values.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT`
+ */
+export function checkTransportConflicts(
+  transport: unknown,
+  isReady: boolean,
+  timeout: unknown,
+  allowPrivateNetwork: unknown,
+): void {
+  if (transport === undefined) return
+  if (isReady) {
+    if (timeout !== undefined)
+      throw invalid('timeout cannot apply to a Transport you pass: create it with timeoutMs instead')
+    return
+  }
+  const given = toOptionsObject<{ timeoutMs?: unknown; allowPrivateNetwork?: unknown }>(transport, 'transport')
+  if (timeout !== undefined && given.timeoutMs !== undefined && given.timeoutMs !== timeout)
+    throw invalid('timeout conflicts with transport.timeoutMs; set one or the other, not both')
+  if (
+    allowPrivateNetwork !== undefined &&
+    given.allowPrivateNetwork !== undefined &&
+    JSON.stringify(given.allowPrivateNetwork) !== JSON.stringify(allowPrivateNetwork)
+  )
+    throw invalid('allowPrivateNetwork conflicts with transport.allowPrivateNetwork; set one or the other, not both')
+}
