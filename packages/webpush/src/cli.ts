@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+/**
+ * `webpush`: send one Web Push message from the shell, pywebpush's command with web-push's flags.
+ *
+ *   webpush --info SUB.json [--data FILE] [--claims FILE --key FILE] [--curl] ...
+ *   webpush --endpoint URL --p256dh KEY --auth SECRET [--data FILE] ...
+ *   webpush generate-vapid-keys [--json]
+ *
+ * Errors go to stderr (with the push service's reason for a refusal); the exit status is 1 on any
+ * failure and 2 for a usage error. No key, secret or token is ever printed, except the keys that
+ * `generate-vapid-keys` is asked to make.
+ */
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { type ContentEncoding, WebPushError } from '@wp/ece'
+import { PushServiceError } from '@wp/transport'
+import { generateVapidKeys } from '@wp/vapid'
+import type { Urgency } from './internal/headers.js'
+import type { PushSubscriptionJSON } from './internal/prepare.js'
+import { type VapidClaimsInput, type WebPushOptions, webpush } from './webpush.js'
+
+const USAGE = `Usage: webpush [options]
+       webpush generate-vapid-keys [--json]
+
+Send one message:
+  --info FILE                the subscription JSON ({"endpoint","keys":{"p256dh","auth"}})
+  --endpoint URL             or the subscription as three flags: the endpoint,
+  --p256dh KEY               the user agent's public key (base64url)
+  --auth SECRET              and its authentication secret (base64url)
+  --data FILE                the message body (its bytes, as they are); none: a push without payload
+  --head FILE                extra headers, a JSON object of names and string values
+  --claims FILE              VAPID claims JSON: "sub" (mailto: or https:), optionally "aud" and "exp"
+  --key FILE                 the VAPID private key (PEM, DER or raw base64url)
+  --ttl SECONDS              how long the push service keeps the message (default 2419200)
+  --urgency LEVEL            very-low, low, normal or high
+  --topic TOPIC              a later message with this topic replaces a waiting one
+  --encoding NAME            aes128gcm (default) or aesgcm
+  --timeout SECONDS          each attempt's time limit
+  --wns                      add the X-WNS-Cache-Policy header (cache when the TTL is above 0)
+  --curl                     print the curl command that sends the message instead of sending it
+  --allow-private-network    allow the endpoint's origin (alone) to be private or http: (a local push service)
+  --verbose                  say what is sent and what the push service answered, on stderr
+
+generate-vapid-keys          print a new key pair (base64url)
+  --json                     as {"publicKey","privateKey"}
+
+Exit status: 0 when sent, 1 on any failure, 2 for a usage error.
+`
+
+class UsageError extends Error {}
+
+/** The text of a file the user named; a missing or unreadable file is a usage error. */
+async function readUserFile(path: string, flag: string): Promise<Buffer> {
+  try {
+    return await readFile(path)
+  } catch (cause) {
+    const code = (cause as { code?: string }).code
+    throw new UsageError(code === 'ENOENT' ? `${flag}: no file at ${path}` : `${flag}: cannot read ${path}`)
+  }
+}
+
+async function readJsonObject(path: string, flag: string): Promise<Record<string, unknown>> {
+  const text = (await readUserFile(path, flag)).toString('utf8')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new UsageError(`${flag}: ${path} is not JSON`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError(`${flag}: ${path} must hold a JSON object`)
+  return value as Record<string, unknown>
+}
+
+/** A whole number of seconds or more from a flag; `what` names the flag. */
+function number(value: string, flag: string, min: number): number {
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n) || n < min)
+    throw new UsageError(`${flag} must be a number of at least ${min}, got "${value}"`)
+  return n
+}
+
+/** The subscription of --info, or of --endpoint/--p256dh/--auth. */
+async function subscriptionOf(values: Record<string, string | boolean | undefined>): Promise<PushSubscriptionJSON> {
+  const parts = ['endpoint', 'p256dh', 'auth'].filter((name) => values[name] !== undefined)
+  if (values.info !== undefined) {
+    if (parts.length > 0) throw new UsageError(`--info and --${parts[0]} cannot be used together`)
+    return (await readJsonObject(values.info as string, '--info')) as unknown as PushSubscriptionJSON
+  }
+  if (parts.length === 0) throw new UsageError('no subscription: pass --info FILE or --endpoint, --p256dh and --auth')
+  if (values.endpoint === undefined) throw new UsageError('--p256dh and --auth need --endpoint')
+  // Without keys: a push without payload, as web-push allows.
+  if (values.p256dh === undefined && values.auth === undefined)
+    return { endpoint: values.endpoint as string } as PushSubscriptionJSON
+  if (values.p256dh === undefined || values.auth === undefined) throw new UsageError('--p256dh and --auth go together')
+  return {
+    endpoint: values.endpoint as string,
+    keys: { p256dh: values.p256dh as string, auth: values.auth as string },
+  }
+}
+
+/** The origin of a subscription's endpoint, for --allow-private-network; checked again by webpush(). */
+function originOf(subscription: PushSubscriptionJSON): string {
+  try {
+    return new URL(subscription.endpoint).origin
+  } catch {
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'the subscription endpoint must be an absolute URL')
+  }
+}
+
+async function send(
+  values: Record<string, string | boolean | undefined>,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
+  const subscription = await subscriptionOf(values)
+  const options: WebPushOptions = {}
+  const data =
+    values.data === undefined ? undefined : new Uint8Array(await readUserFile(values.data as string, '--data'))
+  if (values.head !== undefined)
+    options.headers = (await readJsonObject(values.head as string, '--head')) as Record<string, string>
+  if ((values.claims === undefined) !== (values.key === undefined))
+    throw new UsageError(values.key === undefined ? '--claims needs --key FILE' : '--key needs --claims FILE')
+  if (values.claims !== undefined) {
+    options.vapidClaims = (await readJsonObject(values.claims as string, '--claims')) as unknown as VapidClaimsInput
+    // The file's path: webpush() reads it (PEM, DER or raw) and never prints it.
+    options.vapidPrivateKey = values.key as string
+  }
+  if (values.ttl !== undefined) options.ttl = number(values.ttl as string, '--ttl', 0)
+  if (values.urgency !== undefined) options.urgency = values.urgency as Urgency
+  if (values.topic !== undefined) options.topic = values.topic as string
+  if (values.encoding !== undefined) options.contentEncoding = values.encoding as ContentEncoding
+  if (values.timeout !== undefined)
+    options.timeout = Math.max(1, Math.round(number(values.timeout as string, '--timeout', 0.001) * 1000))
+  if (values.wns) {
+    const ttl = options.ttl ?? 2419200
+    options.headers = { ...options.headers, 'X-WNS-Cache-Policy': ttl > 0 ? 'cache' : 'no-cache' }
+  }
+  if (values['allow-private-network']) options.allowPrivateNetwork = [originOf(subscription)]
+  if (values.curl) {
+    out(await webpush(subscription, data, { ...options, curl: true }))
+    return 0
+  }
+  if (values.verbose)
+    err(`sending ${data?.length ?? 0} bytes to ${originOf(subscription)} (${options.contentEncoding ?? 'aes128gcm'})`)
+  const response = await webpush(subscription, data, options)
+  if (values.verbose) err(`${response.status} ${response.outcome}${response.body ? `: ${response.body}` : ''}`)
+  out(`${response.status} ${response.outcome}`)
+  return 0
+}
+
+export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      info: { type: 'string' },
+      endpoint: { type: 'string' },
+      p256dh: { type: 'string' },
+      auth: { type: 'string' },
+      data: { type: 'string' },
+      head: { type: 'string' },
+      claims: { type: 'string' },
+      key: { type: 'string' },
+      ttl: { type: 'string' },
+      urgency: { type: 'string' },
+      topic: { type: 'string' },
+      encoding: { type: 'string' },
+      timeout: { type: 'string' },
+      wns: { type: 'boolean' },
+      curl: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+      'allow-private-network': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  })
+  if (values.help) {
+    out(USAGE)
+    return 0
+  }
+  const [command, ...rest] = positionals
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`)
+  switch (command) {
+    case undefined:
+      if (values.json) throw new UsageError('--json goes with generate-vapid-keys')
+      return send(values, out, err)
+    case 'generate-vapid-keys': {
+      const pair = await generateVapidKeys()
+      if (values.json) out(JSON.stringify({ publicKey: pair.publicKey, privateKey: pair.privateKey }))
+      else out(`Public Key:\n${pair.publicKey}\n\nPrivate Key:\n${pair.privateKey}`)
+      return 0
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`)
+  }
+}
+
+async function run(): Promise<void> {
+  const write = (stream: NodeJS.WriteStream) => (line: string) => stream.write(line.endsWith('\n') ? line : `${line}\n`)
+  try {
+    process.exitCode = await main(process.argv.slice(2), write(process.stdout), write(process.stderr))
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`webpush: ${(error as Error).message}\n\n${USAGE}`)
+      process.exitCode = 2
+    } else if (error instanceof PushServiceError) {
+      process.stderr.write(
+        `webpush: the push service refused the message: ${error.statusCode} ${error.outcome}${error.reason ? `: ${error.reason}` : ''}\n`,
+      )
+      process.exitCode = 1
+    } else if (WebPushError.is(error)) {
+      process.stderr.write(`webpush: ${error.message} (${error.code})\n`)
+      process.exitCode = 1
+    } else {
+      process.stderr.write(`webpush: ${(error as Error)?.message ?? String(error)}\n`)
+      process.exitCode = 1
+    }
+  }
+}
+
+await run()

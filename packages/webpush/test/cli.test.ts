@@ -1,0 +1,204 @@
+/** The `webpush` CLI, run as the real built binary (node dist/cli.js) against a local push service. */
+import { execFile } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type PushService, startPushService, type TestSubscriber } from '@wp/push-service'
+import { importVapidKey } from '@wp/vapid'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateVapidKeys } from '../src/index.js'
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..')
+const CLI = join(packageDir, 'dist', 'cli.js')
+const service: PushService = await startPushService()
+const keys = await generateVapidKeys()
+let dir: string
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs `file ...args` in the test folder; never throws. */
+function exec(file: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd: dir, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+const webpush = (...args: string[]): Promise<Run> => exec(process.execPath, [CLI, ...args])
+
+async function file(name: string, content: string | Uint8Array): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, content)
+  return path
+}
+
+async function subscriber(): Promise<{ sub: TestSubscriber; info: string }> {
+  const sub = await service.subscribe({ applicationServerKey: keys.publicKey })
+  return { sub, info: await file(`sub-${Math.random().toString(36).slice(2)}.json`, JSON.stringify(sub.subscription)) }
+}
+
+let vapidArgs: string[]
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error('build the CLI first: npx tsc -p tsconfig.build.json')
+  const built = statSync(CLI).mtimeMs
+  const source = join(packageDir, 'src', 'cli.ts')
+  if (statSync(source).mtimeMs > built) throw new Error('dist/cli.js is older than src/cli.ts: build it again')
+  expect(readdirSync(join(packageDir, 'dist'))).toContain('cli.js')
+  dir = await mkdtemp(join(tmpdir(), 'wp-webpush-cli-'))
+  vapidArgs = [
+    '--key',
+    await file('private_key.pem', (await importVapidKey(keys.privateKey)).toPEM()),
+    '--claims',
+    await file('claims.json', JSON.stringify({ sub: 'mailto:ops@example.com' })),
+    '--allow-private-network',
+  ]
+})
+afterAll(async () => {
+  await service.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('webpush (send one message)', () => {
+  for (const encoding of ['aes128gcm', 'aesgcm'])
+    it(`--info and --data: ${encoding} arrives decrypted, exit 0`, async () => {
+      const { sub, info } = await subscriber()
+      const data = await file('data.bin', new Uint8Array([0, 1, 2, 0xff, 0x68, 0x69]))
+      const run = await webpush('--info', info, '--data', data, '--encoding', encoding, '--ttl', '60', ...vapidArgs)
+      expect(run.stderr).toBe('')
+      expect(run.code).toBe(0)
+      expect(run.stdout.trim()).toBe('201 created')
+      const push = await sub.next({ timeoutMs: 5000 })
+      expect(push.payload).toEqual(new Uint8Array([0, 1, 2, 0xff, 0x68, 0x69]))
+      expect(push.encoding).toBe(encoding)
+      expect(push.headers.ttl).toBe('60')
+    })
+
+  it('--endpoint/--p256dh/--auth, --urgency, --topic, --head, --wns', async () => {
+    const sub = await service.subscribe({ applicationServerKey: keys.publicKey })
+    const { endpoint, keys: k } = sub.subscription as { endpoint: string; keys: { p256dh: string; auth: string } }
+    const data = await file('hello.txt', 'hello')
+    const head = await file('head.json', JSON.stringify({ 'X-Extra': 'yes' }))
+    const run = await webpush(
+      '--endpoint',
+      endpoint,
+      '--p256dh',
+      k.p256dh,
+      '--auth',
+      k.auth,
+      '--data',
+      data,
+      '--urgency',
+      'high',
+      '--topic',
+      'news',
+      '--head',
+      head,
+      '--wns',
+      ...vapidArgs,
+    )
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const push = await sub.next({ timeoutMs: 5000 })
+    expect(new TextDecoder().decode(push.payload)).toBe('hello')
+    expect(push.headers.urgency).toBe('high')
+    expect(push.headers.topic).toBe('news')
+    expect(push.headers['x-extra']).toBe('yes')
+    expect(push.headers['x-wns-cache-policy']).toBe('cache')
+  })
+
+  it('--verbose says what was sent on stderr, never the key or the token', async () => {
+    const { sub, info } = await subscriber()
+    const data = await file('v.txt', 'v')
+    const run = await webpush('--info', info, '--data', data, '--verbose', ...vapidArgs)
+    expect(run.code).toBe(0)
+    expect(run.stderr).toContain('201 created')
+    await sub.next({ timeoutMs: 5000 })
+    const all = run.stdout + run.stderr
+    expect(all).not.toContain(keys.privateKey)
+    expect(all).not.toMatch(/vapid t=|eyJ/)
+  })
+
+  it('--curl prints a command that the system curl runs and the message is delivered', async () => {
+    const { sub, info } = await subscriber()
+    const data = await file('curl.txt', 'by curl')
+    const run = await webpush('--info', info, '--data', data, '--curl', ...vapidArgs)
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/curl /)
+    const sent = await exec('sh', ['-c', run.stdout])
+    expect(sent.code).toBe(0)
+    expect(sent.stdout).toMatch(/^HTTP\/1\.1 201/)
+    const push = await sub.next({ timeoutMs: 5000 })
+    expect(new TextDecoder().decode(push.payload)).toBe('by curl')
+  })
+
+  it('a refusal exits 1 with the status and the reason on stderr', async () => {
+    const { sub, info } = await subscriber()
+    await sub.unsubscribe()
+    const run = await webpush('--info', info, ...vapidArgs)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(/^webpush: the push service refused the message: 410 gone: \S/)
+    expect(run.stderr).not.toContain(keys.privateKey)
+  })
+
+  it('without --allow-private-network a local endpoint is refused before any I/O (exit 1)', async () => {
+    const { sub, info } = await subscriber()
+    const run = await webpush('--info', info, '--key', vapidArgs[1] as string, '--claims', vapidArgs[3] as string)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/^webpush: .*\(ERR_WP_/)
+    await expect(sub.next({ timeoutMs: 300 })).rejects.toThrow()
+  })
+})
+
+describe('usage errors exit 2 with the usage text', () => {
+  const cases: [string, string[]][] = [
+    ['no subscription', []],
+    ['an unknown flag', ['--nope']],
+    ['an unknown command', ['frobnicate']],
+    ['--p256dh without --auth', ['--endpoint', 'https://push.example/p/1', '--p256dh', 'x']],
+    ['--claims without --key', ['--endpoint', 'https://push.example/p/1', '--claims', 'claims.json']],
+    ['--info and --endpoint together', ['--info', 'a.json', '--endpoint', 'https://push.example/p/1']],
+    ['a missing --info file', ['--info', 'missing.json']],
+    ['a --ttl that is no number', ['--endpoint', 'https://push.example/p/1', '--ttl', 'soon']],
+    ['a flag without its value', ['--info']],
+  ]
+  for (const [name, args] of cases)
+    it(name, async () => {
+      const run = await webpush(...args)
+      expect(run.code).toBe(2)
+      expect(run.stdout).toBe('')
+      expect(run.stderr).toMatch(/^webpush: /)
+      expect(run.stderr).toContain('Usage: webpush')
+    })
+
+  it('--help prints the usage and exits 0', async () => {
+    const run = await webpush('--help')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('Usage: webpush')
+  })
+})
+
+describe('generate-vapid-keys', () => {
+  it('--json prints a key pair that signs', async () => {
+    const run = await webpush('generate-vapid-keys', '--json')
+    expect(run.code).toBe(0)
+    const pair = JSON.parse(run.stdout) as { publicKey: string; privateKey: string }
+    const key = await importVapidKey(pair.privateKey)
+    expect(key.applicationServerKey).toBe(pair.publicKey)
+  })
+
+  it('prints both keys as text', async () => {
+    const run = await webpush('generate-vapid-keys')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^Public Key:\n[\w-]{87}\n\nPrivate Key:\n[\w-]{43}\n$/)
+  })
+})
