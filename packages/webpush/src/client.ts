@@ -17,6 +17,7 @@ import {
   toOptionsObject,
   type VapidSource,
 } from './internal/prepare.js'
+import { type SendManyData, type SendManyOptions, type SendResult, sendMany } from './send-many.js'
 import { isTransport, loadKey } from './webpush.js'
 
 /** Options of {@link createPushClient}. */
@@ -50,6 +51,16 @@ export interface PushClient {
    * @returns the push service's answer (2xx)
    */
   send(subscription: PushSubscriptionJSON, data?: unknown, options?: PushClientSendOptions): Promise<PushResponse>
+  /**
+   * Sends to many subscriptions (an array or any (async) iterable, read lazily); one result per
+   * subscription, in completion order, never a thrown batch. See the README, "Sending to many".
+   * @throws WebPushError (synchronously) `ERR_WP_INVALID_ARGUMENT` for bad options, `ERR_WP_CLOSED` after `close()`
+   */
+  sendMany<S = PushSubscriptionJSON>(
+    subscriptions: Iterable<S> | AsyncIterable<S>,
+    data?: SendManyData<S>,
+    options?: SendManyOptions,
+  ): AsyncIterable<SendResult<S>>
   /** Lets what is in flight finish, then closes the transport the client made (not one it was given). */
   close(): Promise<void>
 }
@@ -178,6 +189,11 @@ export function createClientCore(options: PushClientOptions): { client: PushClie
       const request = await core.prepare(subscription, data, options)
       const signal = (options as PushClientSendOptions | undefined)?.signal
       return transport.send(request, signal === undefined ? {} : { signal })
+    },
+    sendMany(subscriptions, data, options) {
+      if (closed !== undefined) throw new WebPushError('ERR_WP_CLOSED', 'the push client is closed')
+      const batch = { concurrency: opts.concurrency ?? 100, perOriginConcurrency: opts.perOriginConcurrency }
+      return sendMany(core, batch, subscriptions, data, options)
     },
     close() {
       closed ??= owned ? transport.close() : Promise.resolve()

@@ -26,6 +26,7 @@ export {
 } from './client.js'
 export type { Urgency } from './internal/headers.js'
 export type { GcmOptions, MessageOptions, PreparedRequest, PushSubscriptionJSON } from './internal/prepare.js'
+export type { SendManyData, SendManyOptions, SendOutcome, SendProgress, SendResult } from './send-many.js'
 export {
   type VapidClaimsInput,
   WebPusher,
