@@ -238,6 +238,32 @@ describe('sendMany', () => {
     }
   }, 30_000)
 
+  it('reports timeouts and dropped connections as outcomes, with counts in onProgress', async () => {
+    const subs = await subscribers(slowService, 4)
+    const client = createPushClient({ vapid, allowPrivateNetwork, transport: { timeoutMs: 300, retry: false } })
+    let last: Partial<Record<string, number>> = {}
+    try {
+      slowService.setFaults({ delayMs: 2000 })
+      const slow = await collect(
+        client.sendMany(
+          subs.map((s) => s.subscription),
+          'x',
+          { onProgress: (p) => (last = p.byOutcome) },
+        ),
+      )
+      expect(slow.map((r) => r.outcome)).toEqual(['timeout', 'timeout', 'timeout', 'timeout'])
+      expect(slow[0]?.error).toMatchObject({ code: 'ERR_WP_TIMEOUT' })
+      expect(last).toEqual({ timeout: 4 })
+      slowService.setFaults({ drop: true })
+      const dropped = await collect(client.sendMany([subs[0]?.subscription, { endpoint: 1 }], 'x'))
+      expect(dropped.map((r) => r.outcome).sort()).toEqual(['invalid', 'network'])
+      expect(last).toEqual({ timeout: 4 })
+    } finally {
+      slowService.setFaults(undefined)
+      await client.close()
+    }
+  }, 30_000)
+
   it('refuses bad options synchronously, and after close()', async () => {
     const client = createPushClient({ vapid, allowPrivateNetwork })
     const code = (f: () => unknown) => {
