@@ -10,16 +10,21 @@
  * failure and 2 for a usage error. No key, secret or token is ever printed, except the keys that
  * `generate-vapid-keys` is asked to make.
  */
-import { readFile } from 'node:fs/promises'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { access, readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { type ContentEncoding, WebPushError } from '@wp/ece'
 import { PushServiceError } from '@wp/transport'
 import { generateVapidKeys } from '@wp/vapid'
+import { createPushClient } from './client.js'
 import type { Urgency } from './internal/headers.js'
 import type { PushSubscriptionJSON } from './internal/prepare.js'
+import type { SendOutcome } from './send-many.js'
 import { type VapidClaimsInput, type WebPushOptions, webpush } from './webpush.js'
 
 const USAGE = `Usage: webpush [options]
+       webpush send-many --subscriptions FILE.jsonl --data FILE [--out FILE] [--concurrency N] [options]
        webpush generate-vapid-keys [--json]
 
 Send one message:
@@ -40,6 +45,15 @@ Send one message:
   --curl                     print the curl command that sends the message instead of sending it
   --allow-private-network    allow the endpoint's origin (alone) to be private or http: (a local push service)
   --verbose                  say what is sent and what the push service answered, on stderr
+
+send-many                    send --data to every subscription of a JSON-lines file, one per line
+  --subscriptions FILE       the file ("-": stdin); read as it goes, so of any size
+  --out FILE                 write one JSON result line per subscription here (default: stdout)
+  --concurrency N            messages in flight (default 100)
+  --claims, --key, --head, --ttl, --urgency, --topic, --encoding, --timeout: as above
+  --allow-private-network    allow private and http: endpoints (a local push service)
+  A progress bar goes to stderr on a terminal (plain lines otherwise), then a summary; the exit
+  status is 1 if any message failed (a subscription that is gone is not a failure).
 
 generate-vapid-keys          print a new key pair (base64url)
   --json                     as {"publicKey","privateKey"}
@@ -149,6 +163,128 @@ async function send(
   return 0
 }
 
+/** Each line of a JSON-lines file (or stdin), parsed; a line that is not JSON is passed on as its text (an invalid subscription). */
+async function* jsonLines(path: string): AsyncGenerator<unknown> {
+  const input = path === '-' ? process.stdin : createReadStream(path)
+  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    try {
+      yield JSON.parse(line)
+    } catch {
+      yield line
+    }
+  }
+}
+
+/** A progress bar on a terminal, a plain line at most once a second otherwise. */
+function progressReporter(err: (line: string) => void): {
+  update(done: number, sent: number, failed: number): void
+  end(): void
+} {
+  const tty = process.stderr.isTTY === true
+  let last = 0
+  let drawn = false
+  return {
+    update(done, sent, failed) {
+      const now = Date.now()
+      if (now - last < (tty ? 100 : 1000)) return
+      last = now
+      const text = `${done} done, ${sent} sent, ${failed} not sent`
+      if (tty) {
+        const width = 30
+        const filled = Math.min(width, Math.floor(now / 100) % (width + 1))
+        process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${text}`)
+        drawn = true
+      } else err(`progress: ${text}`)
+    },
+    end() {
+      if (drawn) process.stderr.write('\n')
+    },
+  }
+}
+
+/** `webpush send-many`: one message to every subscription of a JSON-lines file. */
+async function sendManyCommand(
+  values: Record<string, string | boolean | undefined>,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
+  if (values.subscriptions === undefined) throw new UsageError('send-many needs --subscriptions FILE.jsonl')
+  if (values.data === undefined) throw new UsageError('send-many needs --data FILE')
+  for (const flag of ['info', 'endpoint', 'p256dh', 'auth', 'curl', 'wns'])
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} does not go with send-many`)
+  if (values.claims === undefined || values.key === undefined)
+    throw new UsageError('send-many needs --claims and --key')
+  const concurrency = values.concurrency === undefined ? 100 : number(values.concurrency as string, '--concurrency', 1)
+  if (!Number.isInteger(concurrency))
+    throw new UsageError(`--concurrency must be a whole number, got "${values.concurrency}"`)
+  const data = new Uint8Array(await readUserFile(values.data as string, '--data'))
+  const path = values.subscriptions as string
+  if (path !== '-')
+    await access(path).catch(() => Promise.reject(new UsageError(`--subscriptions: cannot read ${path}`)))
+  const claims = await readJsonObject(values.claims as string, '--claims')
+  if (typeof claims.sub !== 'string') throw new UsageError('--claims: the claims need "sub" (a mailto: or https: URI)')
+  const defaults: WebPushOptions = {}
+  if (values.head !== undefined)
+    defaults.headers = (await readJsonObject(values.head as string, '--head')) as Record<string, string>
+  if (values.ttl !== undefined) defaults.ttl = number(values.ttl as string, '--ttl', 0)
+  if (values.urgency !== undefined) defaults.urgency = values.urgency as Urgency
+  if (values.topic !== undefined) defaults.topic = values.topic as string
+  if (values.encoding !== undefined) defaults.contentEncoding = values.encoding as ContentEncoding
+  const timeoutMs =
+    values.timeout === undefined
+      ? undefined
+      : Math.max(1, Math.round(number(values.timeout as string, '--timeout', 0.001) * 1000))
+  const client = createPushClient({
+    vapid: { privateKey: values.key as string, subject: claims.sub },
+    concurrency,
+    defaults,
+    ...(values['allow-private-network'] ? { allowPrivateNetwork: true } : {}),
+    ...(timeoutMs === undefined ? {} : { transport: { timeoutMs } }),
+  })
+  const sink = values.out === undefined ? undefined : createWriteStream(values.out as string)
+  const write = (line: string): Promise<void> | undefined => {
+    if (sink === undefined) {
+      out(line)
+      return undefined
+    }
+    if (sink.write(`${line}\n`)) return undefined
+    return new Promise((resolve) => sink.once('drain', resolve))
+  }
+  const counts: Partial<Record<SendOutcome, number>> = {}
+  let sent = 0
+  let gone = 0
+  let failed = 0
+  const progress = progressReporter(err)
+  try {
+    for await (const result of client.sendMany(jsonLines(values.subscriptions as string), data)) {
+      const line: Record<string, unknown> = { line: result.index + 1, ok: result.ok, outcome: result.outcome }
+      const response = result.response ?? (result.error as { response?: { status: number; reason?: string } })?.response
+      if (response !== undefined) line.status = response.status
+      if (response?.reason !== undefined) line.reason = response.reason
+      if (!result.ok && response === undefined && result.error instanceof Error) line.error = result.error.message
+      if (result.ok) sent++
+      else if (result.outcome === 'gone') gone++
+      else {
+        failed++
+        counts[result.outcome] = (counts[result.outcome] ?? 0) + 1
+      }
+      const wait = write(JSON.stringify(line))
+      if (wait !== undefined) await wait
+      progress.update(sent + gone + failed, sent, gone + failed)
+    }
+  } finally {
+    progress.end()
+    await client.close()
+    if (sink !== undefined)
+      await new Promise<void>((resolve, reject) => sink.end((e?: Error | null) => (e ? reject(e) : resolve())))
+  }
+  const byOutcome = Object.entries(counts)
+    .map(([outcome, n]) => `${outcome} ${n}`)
+    .join(', ')
+  err(`sent ${sent}, gone ${gone}, failed ${failed}${byOutcome === '' ? '' : ` (${byOutcome})`}`)
+  return failed > 0 ? 1 : 0
+}
+
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -173,6 +309,9 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       curl: { type: 'boolean' },
       verbose: { type: 'boolean' },
       'allow-private-network': { type: 'boolean' },
+      subscriptions: { type: 'string' },
+      out: { type: 'string' },
+      concurrency: { type: 'string' },
       json: { type: 'boolean' },
     },
   })
@@ -186,6 +325,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     case undefined:
       if (values.json) throw new UsageError('--json goes with generate-vapid-keys')
       return send(values, out, err)
+    case 'send-many':
+      return sendManyCommand(values, out, err)
     case 'generate-vapid-keys': {
       const pair = await generateVapidKeys()
       if (values.json) out(JSON.stringify({ publicKey: pair.publicKey, privateKey: pair.privateKey }))
