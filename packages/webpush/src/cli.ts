@@ -175,29 +175,37 @@ async function* jsonLines(path: string): AsyncGenerator<unknown> {
   }
 }
 
-/** A progress bar on a terminal, a plain line at most once a second otherwise. */
+/**
+ * Progress on stderr: on a terminal, a bar redrawn in place at most 10 times a second (its fill
+ * sweeps, as a stream's length is unknown, beside the counts); otherwise a plain line at most once a
+ * second. `end` draws the final counts on a terminal.
+ */
 function progressReporter(err: (line: string) => void): {
   update(done: number, sent: number, failed: number): void
   end(): void
 } {
   const tty = process.stderr.isTTY === true
   let last = 0
-  let drawn = false
+  let counts = ''
+  const draw = (now: number): void => {
+    const width = 30
+    const filled = Math.min(width, Math.floor(now / 100) % (width + 1))
+    process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${counts}`)
+  }
   return {
     update(done, sent, failed) {
+      counts = `${done} done, ${sent} sent, ${failed} not sent`
       const now = Date.now()
       if (now - last < (tty ? 100 : 1000)) return
       last = now
-      const text = `${done} done, ${sent} sent, ${failed} not sent`
-      if (tty) {
-        const width = 30
-        const filled = Math.min(width, Math.floor(now / 100) % (width + 1))
-        process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${text}`)
-        drawn = true
-      } else err(`progress: ${text}`)
+      if (tty) draw(now)
+      else err(`progress: ${counts}`)
     },
     end() {
-      if (drawn) process.stderr.write('\n')
+      if (tty && counts !== '') {
+        draw(Date.now())
+        process.stderr.write('\n')
+      }
     },
   }
 }
