@@ -313,7 +313,7 @@ function runChild(script: string, args: string[], ms: number): Promise<{ code: n
   const dir = fileURLToPath(new URL('..', import.meta.url))
   const child = spawn(
     process.execPath,
-    ['--conditions=@wp/source', '--import', './test/child/register.mjs', `./test/child/${script}`, ...args],
+    ['--conditions=@wp/source', '--import', '../../scripts/ts-source/register.mjs', `./test/child/${script}`, ...args],
     { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] },
   )
   let stdout = ''
