@@ -374,7 +374,12 @@ describe('a script calling webpush() once', () => {
     const started = Date.now()
     const { stdout } = await run(
       process.execPath,
-      ['--conditions=@wp/source', '--import', new URL('../../../scripts/ts-source/register.mjs', import.meta.url).href, script],
+      [
+        '--conditions=@wp/source',
+        '--import',
+        new URL('../../../scripts/ts-source/register.mjs', import.meta.url).href,
+        script,
+      ],
       { timeout: 20_000, cwd: new URL('..', import.meta.url).pathname },
     )
     // The process ends as soon as the call settles: nothing it opened (a kept-alive connection, a
