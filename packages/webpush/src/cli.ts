@@ -10,11 +10,11 @@
  * failure and 2 for a usage error. No key, secret or token is ever printed, except the keys that
  * `generate-vapid-keys` is asked to make.
  */
-import { createReadStream, createWriteStream } from 'node:fs'
-import { access, readFile } from 'node:fs/promises'
+import { createReadStream, createWriteStream, read } from 'node:fs'
+import { access, open, readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { type ContentEncoding, WebPushError } from '@wp/ece'
+import { type ContentEncoding, maxPlaintextLength, WebPushError } from '@wp/ece'
 import { PushServiceError } from '@wp/transport'
 import { generateVapidKeys } from '@wp/vapid'
 import { createPushClient } from './client.js'
@@ -32,7 +32,7 @@ Send one message:
   --endpoint URL             or the subscription as three flags: the endpoint,
   --p256dh KEY               the user agent's public key (base64url)
   --auth SECRET              and its authentication secret (base64url)
-  --data FILE                the message body (its bytes, as they are); none: a push without payload
+  --data FILE                the message body (its bytes, as they are; "-": stdin); none: a push without payload
   --head FILE                extra headers, a JSON object of names and string values
   --claims FILE              VAPID claims JSON: "sub" (mailto: or https:), optionally "aud" and "exp"
   --key FILE                 the VAPID private key (PEM, DER or raw base64url)
@@ -48,6 +48,7 @@ Send one message:
 
 send-many                    send --data to every subscription of a JSON-lines file, one per line
   --subscriptions FILE       the file ("-": stdin); read as it goes, so of any size
+  --data FILE                as above ("-": stdin, when the subscriptions are not read from it)
   --out FILE                 write one JSON result line per subscription here (default: stdout)
   --concurrency N            messages in flight (default 100)
   --claims, --key, --head, --ttl, --urgency, --topic, --encoding, --timeout: as above
@@ -71,6 +72,65 @@ async function readUserFile(path: string, flag: string): Promise<Buffer> {
     const code = (cause as { code?: string }).code
     throw new UsageError(code === 'ENOENT' ? `${flag}: no file at ${path}` : `${flag}: cannot read ${path}`)
   }
+}
+
+/** Fills `buffer` from `next(offset, length)` (bytes read, 0 at the end) until the end or the buffer is full. */
+async function fill(
+  buffer: Uint8Array,
+  next: (offset: number, length: number) => Promise<number>,
+): Promise<Uint8Array> {
+  let length = 0
+  while (length < buffer.length) {
+    const n = await next(length, buffer.length - length)
+    if (n === 0) break
+    length += n
+  }
+  return buffer.subarray(0, length)
+}
+
+/** One read(2) of stdin; a stdin left non-blocking by its parent is waited on, not an error. */
+function readStdin(buffer: Uint8Array, offset: number, length: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const attempt = (): void =>
+      read(0, buffer, offset, length, null, (error, n) => {
+        if (error?.code === 'EAGAIN') setTimeout(attempt, 10)
+        else if (error) reject(error)
+        else resolve(n)
+      })
+    attempt()
+  })
+}
+
+/**
+ * The payload of --data: a file's bytes, or stdin's for "-". At most the encoding's limit plus one
+ * byte is read (RFC 8291 §4: one record of 4096 bytes), so that a larger or endless input is refused
+ * without being read to its end.
+ * @throws WebPushError `ERR_WP_PAYLOAD_TOO_LARGE` naming the source and the limit
+ */
+async function readPayload(path: string, encoding: ContentEncoding | undefined): Promise<Uint8Array> {
+  const name = encoding ?? 'aes128gcm'
+  const limit = maxPlaintextLength(name)
+  const buffer = new Uint8Array(limit + 1)
+  let bytes: Uint8Array
+  if (path === '-') bytes = await fill(buffer, (offset, length) => readStdin(buffer, offset, length))
+  else {
+    const file = await open(path).catch((cause: { code?: string }) => {
+      throw new UsageError(cause.code === 'ENOENT' ? `--data: no file at ${path}` : `--data: cannot read ${path}`)
+    })
+    try {
+      bytes = await fill(buffer, async (offset, length) => (await file.read(buffer, offset, length, null)).bytesRead)
+    } catch {
+      throw new UsageError(`--data: cannot read ${path}`)
+    } finally {
+      await file.close()
+    }
+  }
+  if (bytes.length > limit)
+    throw new WebPushError(
+      'ERR_WP_PAYLOAD_TOO_LARGE',
+      `--data: ${path === '-' ? 'stdin' : path} holds more than ${limit} bytes; an ${name} push message holds at most ${limit}`,
+    )
+  return bytes
 }
 
 async function readJsonObject(path: string, flag: string): Promise<Record<string, unknown>> {
@@ -130,7 +190,9 @@ async function send(
   const subscription = await subscriptionOf(values)
   const options: WebPushOptions = {}
   const data =
-    values.data === undefined ? undefined : new Uint8Array(await readUserFile(values.data as string, '--data'))
+    values.data === undefined
+      ? undefined
+      : await readPayload(values.data as string, values.encoding as ContentEncoding | undefined)
   if (values.head !== undefined)
     options.headers = (await readJsonObject(values.head as string, '--head')) as Record<string, string>
   if ((values.claims === undefined) !== (values.key === undefined))
@@ -225,8 +287,9 @@ async function sendManyCommand(
   const concurrency = values.concurrency === undefined ? 100 : number(values.concurrency as string, '--concurrency', 1)
   if (!Number.isInteger(concurrency))
     throw new UsageError(`--concurrency must be a whole number, got "${values.concurrency}"`)
-  const data = new Uint8Array(await readUserFile(values.data as string, '--data'))
   const path = values.subscriptions as string
+  if (values.data === '-' && path === '-') throw new UsageError('--data - and --subscriptions - cannot both read stdin')
+  const data = await readPayload(values.data as string, values.encoding as ContentEncoding | undefined)
   if (path !== '-')
     await access(path).catch(() => Promise.reject(new UsageError(`--subscriptions: cannot read ${path}`)))
   const claims = await readJsonObject(values.claims as string, '--claims')

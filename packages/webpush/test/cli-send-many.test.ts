@@ -133,7 +133,24 @@ describe('webpush send-many', () => {
     for (let i = 0; i < 20; i++) expect((await sub.next({ timeoutMs: 5000 })).payload.length).toBe(9)
   })
 
+  it('--data - reads the payload from stdin when the subscriptions come from a file', async () => {
+    const sub = await service.subscribe({ applicationServerKey: keys.publicKey })
+    await writeFile(
+      join(dir, 'two.jsonl'),
+      `${JSON.stringify(sub.subscription)}\n${JSON.stringify(sub.subscription)}\n`,
+    )
+    const run = await webpush(
+      ['send-many', '--subscriptions', join(dir, 'two.jsonl'), '--data', '-', ...vapidArgs],
+      'from stdin',
+    )
+    expect(run.code).toBe(0)
+    expect(run.stderr.trim().split('\n').at(-1)).toBe('sent 2, gone 0, failed 0')
+    for (let i = 0; i < 2; i++)
+      expect(new TextDecoder().decode((await sub.next({ timeoutMs: 5000 })).payload)).toBe('from stdin')
+  })
+
   for (const [name, args] of [
+    ['--data - and --subscriptions - together', ['send-many', '--subscriptions', '-', '--data', '-']],
     ['no --subscriptions', ['send-many', '--data', 'data.txt']],
     ['no --data', ['send-many', '--subscriptions', '-']],
     ['a missing file', ['send-many', '--subscriptions', 'missing.jsonl', '--data', 'data.txt']],

@@ -1,6 +1,6 @@
 /** The `webpush` CLI, run as the real built binary (node dist/cli.js) against a local push service. */
-import { execFile } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -33,6 +33,35 @@ function exec(file: string, args: string[]): Promise<Run> {
 }
 
 const webpush = (...args: string[]): Promise<Run> => exec(process.execPath, [CLI, ...args])
+
+/**
+ * Runs the CLI with `stdin` as its standard input: bytes written then closed, bytes written and the
+ * pipe left open (`keepOpen`), or an open file descriptor the child shares (its offset with it).
+ * Killed after `timeoutMs` (code -1); never throws.
+ */
+function webpushStdin(
+  args: string[],
+  stdin: { bytes?: Uint8Array; keepOpen?: boolean; fd?: number },
+  timeoutMs = 30_000,
+): Promise<Run & { ms: number }> {
+  return new Promise((resolve) => {
+    const started = Date.now()
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, stdio: [stdin.fd ?? 'pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.stdin?.on('error', () => {})
+    if (stdin.bytes !== undefined) child.stdin?.write(stdin.bytes)
+    if (!stdin.keepOpen) child.stdin?.end()
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      child.stdin?.destroy()
+      resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started })
+    })
+  })
+}
 
 async function file(name: string, content: string | Uint8Array): Promise<string> {
   const path = join(dir, name)
@@ -81,6 +110,72 @@ describe('webpush (send one message)', () => {
       expect(push.encoding).toBe(encoding)
       expect(push.headers.ttl).toBe('60')
     })
+
+  it('--data - reads the payload from stdin, its bytes as they are', async () => {
+    const { sub, info } = await subscriber()
+    const bytes = new Uint8Array([0, 1, 2, 0xff, 0x0a, 0x68, 0x69, 0x0d])
+    const run = await webpushStdin(['--info', info, '--data', '-', ...vapidArgs], { bytes })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout.trim()).toBe('201 created')
+    expect((await sub.next({ timeoutMs: 5000 })).payload).toEqual(bytes)
+  })
+
+  it("--data - takes up to the encoding's limit: 4078 bytes with aesgcm", async () => {
+    const { sub, info } = await subscriber()
+    const bytes = new Uint8Array(4078).map((_, i) => i % 251)
+    const run = await webpushStdin(['--info', info, '--data', '-', '--encoding', 'aesgcm', ...vapidArgs], { bytes })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect((await sub.next({ timeoutMs: 5000 })).payload).toEqual(bytes)
+  })
+
+  it('--data - over the limit: exit 1 naming the limit, and no more than limit + 1 bytes of stdin read', async () => {
+    const { sub, info } = await subscriber()
+    const size = 1024 * 1024
+    const big = await file('big.bin', new Uint8Array(size).fill(0x61))
+    const fd = openSync(big, 'r')
+    try {
+      const run = await webpushStdin(['--info', info, '--data', '-', ...vapidArgs], { fd })
+      expect(run.code).toBe(1)
+      expect(run.stdout).toBe('')
+      expect(run.stderr).toBe(
+        'webpush: --data: stdin holds more than 3993 bytes; an aes128gcm push message holds at most 3993 (ERR_WP_PAYLOAD_TOO_LARGE)\n',
+      )
+      // The child shared the file's offset: what is left unread tells how much it read.
+      const buffer = new Uint8Array(64 * 1024)
+      let left = 0
+      for (
+        let n = readSync(fd, buffer, 0, buffer.length, null);
+        n > 0;
+        n = readSync(fd, buffer, 0, buffer.length, null)
+      )
+        left += n
+      expect(size - left).toBeLessThanOrEqual(3994)
+    } finally {
+      closeSync(fd)
+    }
+    await expect(sub.next({ timeoutMs: 300 })).rejects.toThrow()
+  })
+
+  it('--data - over the limit on a stdin that never ends: refused without waiting for its end', async () => {
+    const { info } = await subscriber()
+    const bytes = new Uint8Array(8192).fill(0x62)
+    const run = await webpushStdin(['--info', info, '--data', '-', ...vapidArgs], { bytes, keepOpen: true }, 20_000)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/holds more than 3993 bytes.*\(ERR_WP_PAYLOAD_TOO_LARGE\)/)
+    expect(run.ms).toBeLessThan(15_000)
+  })
+
+  it('--data FILE over the limit is refused the same way, naming the file', async () => {
+    const { info } = await subscriber()
+    const big = await file('big-data.bin', new Uint8Array(10_000))
+    const run = await webpush('--info', info, '--data', big, ...vapidArgs)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toBe(
+      `webpush: --data: ${big} holds more than 3993 bytes; an aes128gcm push message holds at most 3993 (ERR_WP_PAYLOAD_TOO_LARGE)\n`,
+    )
+  })
 
   it('--endpoint/--p256dh/--auth, --urgency, --topic, --head, --wns', async () => {
     const sub = await service.subscribe({ applicationServerKey: keys.publicKey })
