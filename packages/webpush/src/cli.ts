@@ -44,6 +44,8 @@ Send one message:
   --wns                      add the X-WNS-Cache-Policy header (cache when the TTL is above 0)
   --curl                     print the curl command that sends the message instead of sending it
   --allow-private-network    allow the endpoint's origin (alone) to be private or http: (a local push service)
+  --allow-origin ORIGIN      allow this origin (http://127.0.0.1:8090) to be private or http:; repeatable;
+                             not with --allow-private-network
   --verbose                  say what is sent and what the push service answered, on stderr
 
 send-many                    send --data to every subscription of a JSON-lines file, one per line
@@ -52,7 +54,8 @@ send-many                    send --data to every subscription of a JSON-lines f
   --out FILE                 write one JSON result line per subscription here (default: stdout)
   --concurrency N            messages in flight (default 100)
   --claims, --key, --head, --ttl, --urgency, --topic, --encoding, --timeout: as above
-  --allow-private-network    allow private and http: endpoints (a local push service)
+  --allow-private-network    allow every endpoint of the file to be private or http:
+  --allow-origin ORIGIN      allow only these origins to be (repeatable): as above
   A progress bar goes to stderr on a terminal (plain lines otherwise), then a summary; the exit
   status is 1 if any message failed (a subscription that is gone is not a failure).
 
@@ -63,6 +66,9 @@ Exit status: 0 when sent, 1 on any failure, 2 for a usage error.
 `
 
 class UsageError extends Error {}
+
+/** The flags as `parseArgs` gives them. */
+type Values = Record<string, string | boolean | string[] | undefined>
 
 /** The text of a file the user named; a missing or unreadable file is a usage error. */
 async function readUserFile(path: string, flag: string): Promise<Buffer> {
@@ -155,7 +161,7 @@ function number(value: string, flag: string, min: number): number {
 }
 
 /** The subscription of --info, or of --endpoint/--p256dh/--auth. */
-async function subscriptionOf(values: Record<string, string | boolean | undefined>): Promise<PushSubscriptionJSON> {
+async function subscriptionOf(values: Values): Promise<PushSubscriptionJSON> {
   const parts = ['endpoint', 'p256dh', 'auth'].filter((name) => values[name] !== undefined)
   if (values.info !== undefined) {
     if (parts.length > 0) throw new UsageError(`--info and --${parts[0]} cannot be used together`)
@@ -182,11 +188,47 @@ function originOf(subscription: PushSubscriptionJSON): string {
   }
 }
 
-async function send(
-  values: Record<string, string | boolean | undefined>,
-  out: (line: string) => void,
-  err: (line: string) => void,
-): Promise<number> {
+/**
+ * The origins of --allow-origin, spelled as `URL.origin` spells them (the endpoint's origin is
+ * compared with them as is); each must be an http(s) URL with nothing but scheme, host and port.
+ */
+function allowedOrigins(values: string[]): string[] {
+  return values.map((value) => {
+    let url: URL | undefined
+    try {
+      url = new URL(value)
+    } catch {
+      url = undefined
+    }
+    if (
+      url === undefined ||
+      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+      url.pathname !== '/' ||
+      url.search !== '' ||
+      url.hash !== '' ||
+      url.username !== '' ||
+      url.password !== ''
+    )
+      throw new UsageError(
+        `--allow-origin must be an origin such as http://127.0.0.1:8090 (scheme, host and port only), got "${value}"`,
+      )
+    return url.origin
+  })
+}
+
+/**
+ * `allowPrivateNetwork` from the flags: --allow-origin's list, or with --allow-private-network every
+ * endpoint (`all`: the one endpoint's origin for a single send, `true` for send-many); else none.
+ */
+function privateNetworkOf(values: Values, all: () => true | string[]): boolean | string[] | undefined {
+  const origins = values['allow-origin'] as string[] | undefined
+  if (origins !== undefined && values['allow-private-network'])
+    throw new UsageError('--allow-origin and --allow-private-network cannot be used together: pass one or the other')
+  if (origins !== undefined) return allowedOrigins(origins)
+  return values['allow-private-network'] ? all() : undefined
+}
+
+async function send(values: Values, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const subscription = await subscriptionOf(values)
   const options: WebPushOptions = {}
   const data =
@@ -212,7 +254,8 @@ async function send(
     const ttl = options.ttl ?? 2419200
     options.headers = { ...options.headers, 'X-WNS-Cache-Policy': ttl > 0 ? 'cache' : 'no-cache' }
   }
-  if (values['allow-private-network']) options.allowPrivateNetwork = [originOf(subscription)]
+  const allow = privateNetworkOf(values, () => [originOf(subscription)])
+  if (allow !== undefined) options.allowPrivateNetwork = allow
   if (values.curl) {
     out(await webpush(subscription, data, { ...options, curl: true }))
     return 0
@@ -274,7 +317,7 @@ function progressReporter(err: (line: string) => void): {
 
 /** `webpush send-many`: one message to every subscription of a JSON-lines file. */
 async function sendManyCommand(
-  values: Record<string, string | boolean | undefined>,
+  values: Values,
   out: (line: string) => void,
   err: (line: string) => void,
 ): Promise<number> {
@@ -305,11 +348,12 @@ async function sendManyCommand(
     values.timeout === undefined
       ? undefined
       : Math.max(1, Math.round(number(values.timeout as string, '--timeout', 0.001) * 1000))
+  const allow = privateNetworkOf(values, () => true)
   const client = createPushClient({
     vapid: { privateKey: values.key as string, subject: claims.sub },
     concurrency,
     defaults,
-    ...(values['allow-private-network'] ? { allowPrivateNetwork: true } : {}),
+    ...(allow === undefined ? {} : { allowPrivateNetwork: allow }),
     ...(timeoutMs === undefined ? {} : { transport: { timeoutMs } }),
   })
   const sink = values.out === undefined ? undefined : createWriteStream(values.out as string)
@@ -380,6 +424,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       curl: { type: 'boolean' },
       verbose: { type: 'boolean' },
       'allow-private-network': { type: 'boolean' },
+      'allow-origin': { type: 'string', multiple: true },
       subscriptions: { type: 'string' },
       out: { type: 'string' },
       concurrency: { type: 'string' },

@@ -2,6 +2,8 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -49,6 +51,9 @@ beforeAll(async () => {
   await writeFile(join(dir, 'data.txt'), 'hello all')
   vapidArgs = ['--key', key, '--claims', join(dir, 'claims.json'), '--allow-private-network']
 })
+/** The VAPID flags without --allow-private-network. */
+const signArgs = (): string[] => vapidArgs.slice(0, 4)
+
 afterAll(async () => {
   await service.close()
   await rm(dir, { recursive: true, force: true })
@@ -149,6 +154,56 @@ describe('webpush send-many', () => {
       expect(new TextDecoder().decode((await sub.next({ timeoutMs: 5000 })).payload)).toBe('from stdin')
   })
 
+  it('--allow-origin: the listed origins alone may be private or http:; another local endpoint gets no request', async () => {
+    let hits = 0
+    const decoy = createServer((_req, res) => {
+      hits++
+      res.writeHead(201).end()
+    })
+    let connections = 0
+    decoy.on('connection', () => connections++)
+    await new Promise<void>((resolve) => decoy.listen(0, '127.0.0.1', resolve))
+    try {
+      const sub = await service.subscribe({ applicationServerKey: keys.publicKey })
+      const port = (decoy.address() as AddressInfo).port
+      const other = { ...sub.subscription, endpoint: `http://127.0.0.1:${port}/push/x` }
+      const otherHttps = { ...sub.subscription, endpoint: `https://127.0.0.1:${port}/push/y` }
+      const lines = [sub.subscription, other, sub.subscription, otherHttps].map((s) => JSON.stringify(s))
+      await writeFile(join(dir, 'mixed.jsonl'), `${lines.join('\n')}\n`)
+      const run = await webpush([
+        'send-many',
+        '--subscriptions',
+        join(dir, 'mixed.jsonl'),
+        '--data',
+        join(dir, 'data.txt'),
+        ...signArgs(),
+        // Spelled with a trailing slash: the flag takes an origin as URL parsing spells it.
+        '--allow-origin',
+        `${new URL(service.url).origin}/`,
+      ])
+      expect(run.code).toBe(1)
+      const results = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { line: number; ok: boolean; outcome: string; error?: string })
+        .sort((a, b) => a.line - b.line)
+      expect(results.map((r) => [r.line, r.ok, r.outcome])).toEqual([
+        [1, true, 'created'],
+        [2, false, 'invalid'],
+        [3, true, 'created'],
+        [4, false, 'network'],
+      ])
+      expect(results[1]?.error).toMatch(/http: needs allowPrivateNetwork/)
+      expect(results[3]?.error).toMatch(/private|loopback/)
+      expect(run.stderr.trim().split('\n').at(-1)).toBe('sent 2, gone 0, failed 2 (invalid 1, network 1)')
+      expect(hits).toBe(0)
+      expect(connections).toBe(0)
+      for (let i = 0; i < 2; i++) await sub.next({ timeoutMs: 5000 })
+    } finally {
+      await new Promise((resolve) => decoy.close(resolve))
+    }
+  })
+
   for (const [name, args] of [
     ['--data - and --subscriptions - together', ['send-many', '--subscriptions', '-', '--data', '-']],
     ['no --subscriptions', ['send-many', '--data', 'data.txt']],
@@ -160,5 +215,33 @@ describe('webpush send-many', () => {
       const run = await webpush([...args, ...vapidArgs])
       expect(run.code).toBe(2)
       expect(run.stderr).toContain('Usage: webpush')
+    })
+
+  for (const [name, args, message] of [
+    ['an --allow-origin that is no URL', ['--allow-origin', 'localhost'], /--allow-origin must be an origin/],
+    [
+      'an --allow-origin with a path',
+      ['--allow-origin', 'http://127.0.0.1:8090/push'],
+      /--allow-origin must be an origin/,
+    ],
+    [
+      '--allow-origin with --allow-private-network',
+      ['--allow-origin', 'http://127.0.0.1:8090', '--allow-private-network'],
+      /--allow-origin and --allow-private-network/,
+    ],
+  ] as const)
+    it(`usage error: ${name} exits 2`, async () => {
+      const run = await webpush([
+        'send-many',
+        '--subscriptions',
+        '-',
+        '--data',
+        join(dir, 'data.txt'),
+        ...signArgs(),
+        ...args,
+      ])
+      expect(run.code).toBe(2)
+      expect(run.stderr).toMatch(message)
+      expect(run.stdout).toBe('')
     })
 })

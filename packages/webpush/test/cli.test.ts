@@ -254,6 +254,33 @@ describe('webpush (send one message)', () => {
   })
 })
 
+describe('--allow-origin', () => {
+  const signArgs = (): string[] => vapidArgs.slice(0, 4)
+
+  it("lets the listed origin be private or http: (the local push service's)", async () => {
+    const { sub, info } = await subscriber()
+    const run = await webpush('--info', info, ...signArgs(), '--allow-origin', new URL(service.url).origin)
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    await sub.next({ timeoutMs: 5000 })
+  })
+
+  it('an endpoint on another origin stays refused before any I/O (exit 1)', async () => {
+    const { sub, info } = await subscriber()
+    const run = await webpush('--info', info, ...signArgs(), '--allow-origin', 'http://127.0.0.1:1')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/^webpush: .*\(ERR_WP_/)
+    await expect(sub.next({ timeoutMs: 300 })).rejects.toThrow()
+  })
+
+  it('a value that is not an origin is a usage error (exit 2)', async () => {
+    const { info } = await subscriber()
+    const run = await webpush('--info', info, ...signArgs(), '--allow-origin', 'https://push.example/p?x=1')
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/^webpush: --allow-origin must be an origin such as http:\/\/127\.0\.0\.1:8090/)
+  })
+})
+
 describe('usage errors exit 2 with the usage text', () => {
   const cases: [string, string[]][] = [
     ['no subscription', []],
