@@ -3,6 +3,8 @@ import { WebPushError } from '@wp/ece'
 import { describeValue } from '@wp/ece/utils'
 import { createTransport, type PushResponse, type Transport, type TransportOptions } from '@wp/transport'
 import { type VapidKey, type VapidKeyInput, VapidSigner } from '@wp/vapid'
+import { autoWorkers, createEncryptPool } from '#encrypt-pool'
+import type { EncryptJob, EncryptPool } from './internal/encrypt-pool.js'
 import {
   type CheckedMessageOptions,
   checkMessageOptions,
@@ -34,7 +36,12 @@ export interface PushClientOptions {
   concurrency?: number
   /** Messages in flight to one origin (default: `concurrency`). */
   perOriginConcurrency?: number
-  /** Node: encrypt on this many worker threads (default 0), or `'auto'`. */
+  /**
+   * Node (and Bun): encrypt on this many worker threads (default 0: on the calling thread), or
+   * `'auto'`: the available cores − 1 (0 on one core, and on runtimes without worker threads). While
+   * every worker is busy the calling thread encrypts too, so 2 cores give close to 2x. Workers start
+   * with the first message and stop with `close()`; idle ones never keep the process alive.
+   */
   workers?: number | 'auto'
 }
 
@@ -85,6 +92,18 @@ function positive(value: unknown, field: string): void {
     throw invalid(`${field} must be a positive integer, got ${describeValue(value)}`)
 }
 
+/** More threads than this is a mistake, not a configuration. */
+const MAX_WORKERS = 256
+
+/** The number of encryption workers `workers` asks for. */
+function toWorkers(value: unknown): number {
+  if (value === undefined) return 0
+  if (value === 'auto') return autoWorkers()
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_WORKERS)
+    throw invalid(`workers must be 'auto' or an integer from 0 to ${MAX_WORKERS}, got ${describeValue(value)}`)
+  return value as number
+}
+
 /** Merges two header objects by case-insensitive name; `over` wins. */
 function mergeHeaders(
   base: Record<string, string> | undefined,
@@ -107,6 +126,8 @@ export interface ClientCore {
   prepare(subscription: unknown, data: unknown, options?: unknown): Promise<PreparedRequest>
   /** The transport in use. */
   transport: Transport
+  /** The encryption workers, when `workers` asked for any. */
+  pool: EncryptPool | undefined
 }
 
 /**
@@ -133,6 +154,9 @@ export function createClientCore(options: PushClientOptions): { client: PushClie
   checkOptionNames(opts, CLIENT_OPTIONS, 'options')
   positive(opts.concurrency, 'concurrency')
   positive(opts.perOriginConcurrency, 'perOriginConcurrency')
+  const workers = toWorkers(opts.workers)
+  const pool: EncryptPool | undefined = workers > 0 ? createEncryptPool(workers) : undefined
+  const encrypt = pool === undefined ? undefined : (job: EncryptJob) => pool.encrypt(job)
   const defaults = toOptionsObject<MessageOptions>(opts.defaults, 'defaults')
   checkOptionNames(defaults, MESSAGE_OPTION_NAMES, 'defaults')
   checkMessageOptions(defaults)
@@ -175,20 +199,31 @@ export function createClientCore(options: PushClientOptions): { client: PushClie
 
   const core: ClientCore = {
     transport,
+    pool,
     async prepare(subscription, data, options) {
       const given = toOptionsObject<PushClientSendOptions>(options, 'options')
       checkOptionNames(given, SEND_OPTIONS, 'options')
-      return prepare(checkSubscription(subscription, allow), data, withDefaults(given), vapid)
+      const checked = checkSubscription(subscription, allow)
+      return prepare(checked, data, withDefaults(given), vapid, undefined, encrypt)
     },
   }
 
   let closed: Promise<void> | undefined
+  /** Sends in flight, which `close()` lets finish. */
+  const sending = new Set<Promise<unknown>>()
   const client: PushClient = {
     async send(subscription, data, options) {
       if (closed !== undefined) throw new WebPushError('ERR_WP_CLOSED', 'the push client is closed')
-      const request = await core.prepare(subscription, data, options)
       const signal = (options as PushClientSendOptions | undefined)?.signal
-      return transport.send(request, signal === undefined ? {} : { signal })
+      const sent = core
+        .prepare(subscription, data, options)
+        .then((request) => transport.send(request, signal === undefined ? {} : { signal }))
+      sending.add(sent)
+      const forget = (): void => {
+        sending.delete(sent)
+      }
+      sent.then(forget, forget)
+      return sent
     },
     sendMany(subscriptions, data, options) {
       if (closed !== undefined) throw new WebPushError('ERR_WP_CLOSED', 'the push client is closed')
@@ -196,7 +231,10 @@ export function createClientCore(options: PushClientOptions): { client: PushClie
       return sendMany(core, batch, subscriptions, data, options)
     },
     close() {
-      closed ??= owned ? transport.close() : Promise.resolve()
+      closed ??= (async () => {
+        await Promise.allSettled(sending)
+        await Promise.all([owned ? transport.close() : undefined, pool?.close()])
+      })()
       return closed
     },
   }

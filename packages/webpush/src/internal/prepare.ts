@@ -14,6 +14,7 @@ import {
   WebPushError,
 } from '@wp/ece/utils'
 import type { PushRequest } from '@wp/transport'
+import type { EncryptedBody, EncryptJob } from './encrypt-pool.js'
 import { DEFAULT_TTL, HeaderSet, toTopic, toTtl, toUrgency, type Urgency } from './headers.js'
 
 /** A push subscription as the browser's `PushSubscription.toJSON()` gives it. */
@@ -54,6 +55,15 @@ export interface GcmOptions {
 
 /** Signs the VAPID headers for an endpoint and encoding (`{ Authorization }`, plus `Crypto-Key` for aesgcm). */
 export type VapidSource = (endpoint: string, encoding: ContentEncoding) => Promise<Record<string, string>>
+
+/** Encrypts one checked message (RFC 8291): on this thread, or on a client's worker threads. */
+export type Encrypt = (job: EncryptJob) => Promise<EncryptedBody>
+
+/** Encrypts on this thread. */
+export async function encryptHere(job: EncryptJob): Promise<EncryptedBody> {
+  const message = await encryptWebPush(job.payload, { p256dh: job.p256dh, auth: job.auth }, { encoding: job.encoding })
+  return { body: message.body, headers: message.headers }
+}
 
 /** A request ready for the transport. */
 export type PreparedRequest = PushRequest
@@ -200,6 +210,8 @@ function checkSize(payload: Uint8Array, encoding: ContentEncoding): void {
  * @param data the payload (see {@link toPayload})
  * @param options per-message options, already checked with {@link checkMessageOptions}
  * @param vapid signs the VAPID headers, or undefined to send without VAPID
+ * @param gcm the legacy GCM fields
+ * @param encrypt where the encryption runs (default: this thread)
  * @throws WebPushError for any bad input, before any I/O
  */
 export async function prepare(
@@ -208,6 +220,7 @@ export async function prepare(
   options: CheckedMessageOptions,
   vapid: VapidSource | undefined,
   gcm?: GcmOptions,
+  encrypt: Encrypt = encryptHere,
 ): Promise<PreparedRequest> {
   const { encoding } = options
   const payload = toPayload(data)
@@ -224,11 +237,7 @@ export async function prepare(
   let body: Uint8Array | undefined
   let cryptoKey: string[] = []
   if (payload !== undefined) {
-    const message = await encryptWebPush(
-      payload,
-      { p256dh: subscription.p256dh, auth: subscription.auth },
-      { encoding },
-    )
+    const message = await encrypt({ payload, p256dh: subscription.p256dh, auth: subscription.auth, encoding })
     body = message.body
     headers.require('Content-Encoding', encoding, 'the contentEncoding option', true)
     if (message.headers.Encryption !== undefined)
