@@ -74,12 +74,18 @@ function positive(value: unknown, field: string): number | undefined {
   return value as number | undefined
 }
 
-/** The outcome of a failed send (after preparation succeeded). */
+/**
+ * The outcome of a failed send (after preparation succeeded). The transport checks the request
+ * before any I/O and refuses a bad one (`ERR_WP_INVALID_ARGUMENT`) or an endpoint its private-network
+ * guard forbids (`ERR_WP_ENDPOINT_FORBIDDEN`): that subscription is `'invalid'`, as one refused by
+ * preparation is; sending it again fails the same way, so it is not a `'network'` failure.
+ */
 function outcomeOfError(error: unknown): SendOutcome {
   if (error instanceof PushServiceError) return error.outcome
   if (error instanceof WebPushError) {
     if (error.code === 'ERR_WP_TIMEOUT') return 'timeout'
     if (error.code === 'ERR_WP_ABORTED') return 'aborted'
+    if (error.code === 'ERR_WP_INVALID_ARGUMENT' || error.code === 'ERR_WP_ENDPOINT_FORBIDDEN') return 'invalid'
   }
   return 'network'
 }
