@@ -53,7 +53,8 @@ send-many                    send --data to every subscription of a JSON-lines f
   --data FILE                as above ("-": stdin, when the subscriptions are not read from it)
   --out FILE                 write one JSON result line per subscription here (default: stdout)
   --concurrency N            messages in flight (default 100)
-  --claims, --key, --head, --ttl, --urgency, --topic, --encoding, --timeout: as above
+  --claims, --key, --head, --ttl, --urgency, --topic, --encoding, --timeout: as above; the claims
+                             hold "sub" only (each push service gets its own "aud", and "exp" is renewed)
   --allow-private-network    allow every endpoint of the file to be private or http:
   --allow-origin ORIGIN      allow only these origins to be (repeatable): as above
   A progress bar goes to stderr on a terminal (plain lines otherwise), then a summary; the exit
@@ -315,6 +316,27 @@ function progressReporter(err: (line: string) => void): {
   }
 }
 
+/**
+ * The "sub" of send-many's claims, the only claim a batch can take: each push service gets its own
+ * token with its origin as "aud" (RFC 8292 §2), renewed as the batch goes, so a fixed "aud" or "exp"
+ * could not hold for every message. They are refused rather than ignored.
+ */
+function batchSubject(claims: Record<string, unknown>): string {
+  for (const name of Object.keys(claims)) {
+    if (name === 'aud')
+      throw new UsageError(
+        '--claims: send-many signs for each push service with its own "aud" (the origin of its endpoints); remove "aud"',
+      )
+    if (name === 'exp')
+      throw new UsageError(
+        '--claims: send-many renews its tokens as it goes; "exp" cannot hold for a whole batch, remove it',
+      )
+    if (name !== 'sub') throw new UsageError(`--claims: unknown claim "${name}"; send-many takes "sub" only`)
+  }
+  if (typeof claims.sub !== 'string') throw new UsageError('--claims: the claims need "sub" (a mailto: or https: URI)')
+  return claims.sub
+}
+
 /** `webpush send-many`: one message to every subscription of a JSON-lines file. */
 async function sendManyCommand(
   values: Values,
@@ -335,8 +357,7 @@ async function sendManyCommand(
   const data = await readPayload(values.data as string, values.encoding as ContentEncoding | undefined)
   if (path !== '-')
     await access(path).catch(() => Promise.reject(new UsageError(`--subscriptions: cannot read ${path}`)))
-  const claims = await readJsonObject(values.claims as string, '--claims')
-  if (typeof claims.sub !== 'string') throw new UsageError('--claims: the claims need "sub" (a mailto: or https: URI)')
+  const subject = batchSubject(await readJsonObject(values.claims as string, '--claims'))
   const defaults: WebPushOptions = {}
   if (values.head !== undefined)
     defaults.headers = (await readJsonObject(values.head as string, '--head')) as Record<string, string>
@@ -350,7 +371,7 @@ async function sendManyCommand(
       : Math.max(1, Math.round(number(values.timeout as string, '--timeout', 0.001) * 1000))
   const allow = privateNetworkOf(values, () => true)
   const client = createPushClient({
-    vapid: { privateKey: values.key as string, subject: claims.sub },
+    vapid: { privateKey: values.key as string, subject },
     concurrency,
     defaults,
     ...(allow === undefined ? {} : { allowPrivateNetwork: allow }),

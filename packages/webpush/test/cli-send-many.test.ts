@@ -204,6 +204,36 @@ describe('webpush send-many', () => {
     }
   })
 
+  for (const [claim, value, message] of [
+    ['aud', 'https://fcm.googleapis.com', /--claims: send-many signs for each push service with its own "aud"/],
+    ['exp', Math.floor(Date.now() / 1000) + 3600, /--claims: send-many renews its tokens as it goes; "exp"/],
+    ['jti', 'x', /--claims: unknown claim "jti"/],
+  ] as const)
+    it(`--claims with "${claim}" is refused before anything is sent (exit 2)`, async () => {
+      const sub = await service.subscribe({ applicationServerKey: keys.publicKey })
+      const claims = join(dir, `claims-${claim}.json`)
+      await writeFile(claims, JSON.stringify({ sub: 'mailto:ops@example.com', [claim]: value }))
+      const run = await webpush(
+        [
+          'send-many',
+          '--subscriptions',
+          '-',
+          '--data',
+          join(dir, 'data.txt'),
+          '--key',
+          vapidArgs[1] as string,
+          '--claims',
+          claims,
+          '--allow-private-network',
+        ],
+        `${JSON.stringify(sub.subscription)}\n`,
+      )
+      expect(run.code).toBe(2)
+      expect(run.stdout).toBe('')
+      expect(run.stderr).toMatch(message)
+      await expect(sub.next({ timeoutMs: 300 })).rejects.toThrow()
+    })
+
   for (const [name, args] of [
     ['--data - and --subscriptions - together', ['send-many', '--subscriptions', '-', '--data', '-']],
     ['no --subscriptions', ['send-many', '--data', 'data.txt']],
