@@ -59,7 +59,22 @@ export interface CryptoBackend {
   verify(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<boolean>
 }
 
-const { available, preferred } = runtime
+/** The name of a synchronous backend: node:crypto or pure JS. WebCrypto is asynchronous by design. */
+export type SyncBackendName = 'node' | 'noble'
+
+/**
+ * A backend whose primitives return their results directly: the same primitives as
+ * {@link CryptoBackend}, with the same inputs, outputs and bytes, without the promises. node:crypto
+ * and the pure-JS code compute synchronously underneath, so `'node'` and `'noble'` have one;
+ * `crypto.subtle` cannot, so `'webcrypto'` has none. What the synchronous API runs on.
+ */
+export type SyncCryptoBackend = { readonly name: SyncBackendName } & {
+  readonly [K in Exclude<keyof CryptoBackend, 'name'>]: CryptoBackend[K] extends (...args: infer A) => Promise<infer R>
+    ? (...args: A) => R
+    : never
+}
+
+const { available, preferred, synchronous } = runtime
 let current: CryptoBackend = available[preferred] ?? (available.noble as CryptoBackend)
 
 /**
@@ -118,4 +133,44 @@ export function useBackend(name: BackendName): void {
 export function availableBackends(): BackendName[] {
   const names = Object.keys(available) as BackendName[]
   return [preferred, ...names.filter((n) => n !== preferred)].filter((n) => available[n] !== undefined)
+}
+
+/**
+ * The synchronous backend of the given name.
+ * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` for `'webcrypto'` (asynchronous by design) and for
+ *   `'node'` where node:crypto does not exist, `ERR_WP_INVALID_ARGUMENT` for a name that is not a backend's
+ * @example
+ * ```ts
+ * syncBackendByName('noble').hmacSha256(key, data) // a Uint8Array, not a promise
+ * ```
+ */
+export function syncBackendByName(name: BackendName): SyncCryptoBackend {
+  backendByName(name) // the same checks and messages as the asynchronous API, for a bad name or a missing backend
+  const backend = synchronous[name as SyncBackendName]
+  if (backend === undefined)
+    throw new WebPushError(
+      'ERR_WP_BACKEND_UNAVAILABLE',
+      `the '${name}' crypto backend is asynchronous; a synchronous call runs on ${Object.keys(synchronous)
+        .map((n) => `'${n}'`)
+        .join(' or ')}`,
+    )
+  return backend
+}
+
+/** The synchronous form of `backend` (`'node'`, `'noble'`), or undefined for `'webcrypto'`. */
+export function synchronousOf(backend: CryptoBackend): SyncCryptoBackend | undefined {
+  return synchronous[backend.name as SyncBackendName]
+}
+
+/**
+ * The synchronous backend to use now: the default backend when it is synchronous (`'node'`, or
+ * `'noble'` after `useBackend('noble')`), else the runtime's own (node:crypto where it exists, pure
+ * JS elsewhere). Never WebCrypto.
+ * @example
+ * ```ts
+ * getSyncBackend().name // 'node' in Node, 'noble' in a browser
+ * ```
+ */
+export function getSyncBackend(): SyncCryptoBackend {
+  return synchronous[current.name as SyncBackendName] ?? ((synchronous.node ?? synchronous.noble) as SyncCryptoBackend)
 }

@@ -4,6 +4,7 @@ import { getBackend } from './backend.js'
 import { copyBytes, describeValue, isBytes, utf8Encode } from './bytes.js'
 import { WebPushError } from './errors.js'
 import { HEADER_BASE, MIN_RECORD_SIZE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
+import { runOn } from './internal/steps.js'
 import { randomSalt } from './keys.js'
 
 /** The largest body {@link encrypt} makes: 2^31-1 octets. */
@@ -92,9 +93,8 @@ export async function encrypt(plaintext: Plaintext, options: EncryptOptions): Pr
       'ERR_WP_PAYLOAD_TOO_LARGE',
       `plaintext of ${data.length} bytes with ${padding} bytes of padding makes a ${bodyLength}-byte body; at most ${MAX_BODY_LENGTH}`,
     )
-  return sealRecords(getBackend(), data, { ikm: key, salt, recordSize, keyId, padding }) as Promise<
-    Uint8Array<ArrayBuffer>
-  >
+  const params = { ikm: key, salt, recordSize, keyId, padding }
+  return runOn(getBackend(), (backend) => sealRecords(backend, data, params)) as Promise<Uint8Array<ArrayBuffer>>
 }
 
 /**
@@ -125,5 +125,5 @@ export async function decrypt(body: Uint8Array, options: DecryptOptions): Promis
     'key',
     16,
   )
-  return openRecords(getBackend(), body, header, key)
+  return runOn(getBackend(), (backend) => openRecords(backend, body, header, key))
 }

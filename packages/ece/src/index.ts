@@ -11,6 +11,7 @@ export {
   type EncryptedPush,
   type EncryptWebPushOptions,
   encryptWebPush,
+  encryptWebPushSync,
   maxPlaintextLength,
   type PushSubscriptionKeys,
   type ReceiverKeys,

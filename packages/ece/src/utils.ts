@@ -11,7 +11,11 @@ export {
   backendByName,
   type CryptoBackend,
   getBackend,
+  getSyncBackend,
   type KeyPair,
+  type SyncBackendName,
+  type SyncCryptoBackend,
+  syncBackendByName,
   useBackend,
 } from './backend.js'
 export { base64Decode, base64Encode } from './base64.js'
@@ -33,3 +37,4 @@ export { parseCryptoParams } from './internal/crypto-params.js'
 export { jwkToPoint, type P256PublicJwk, pointToJwk } from './jwk.js'
 export { publicKeyOf, randomBytes } from './keys.js'
 export { toPrivateKey, toPublicKey } from './p256.js'
+export { type EncryptWebPushMultiRecordOptions, encryptWebPushMultiRecordSync } from './web-push.js'

@@ -3,7 +3,15 @@
  * (draft-ietf-webpush-encryption-04), in both directions.
  */
 import { type BytesLike, toByteArray, toBytes, toOptions } from './args.js'
-import { type BackendName, backendByName, type CryptoBackend, getBackend } from './backend.js'
+import {
+  type BackendName,
+  backendByName,
+  type CryptoBackend,
+  getBackend,
+  getSyncBackend,
+  type SyncCryptoBackend,
+  syncBackendByName,
+} from './backend.js'
 import { describeValue, equalBytes } from './bytes.js'
 import { type ContentEncoding, toContentEncoding } from './content-encoding.js'
 import { type Plaintext, toPlaintext } from './ece.js'
@@ -11,6 +19,7 @@ import { WebPushError } from './errors.js'
 import { aesgcmHeaders, openAesgcm, readAesgcmParams, sealAesgcm } from './internal/aesgcm.js'
 import { webPushIkm } from './internal/derive.js'
 import { decryptError, HEADER_BASE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
+import { type AnyBackend, call, runOn, runSync, type Steps } from './internal/steps.js'
 import { publicKeyOf, randomSalt } from './keys.js'
 import { toPrivateKey, toPublicKey } from './p256.js'
 
@@ -29,7 +38,7 @@ export interface PushSubscriptionKeys {
   auth: BytesLike
 }
 
-/** Options of {@link encryptWebPush}. */
+/** Options of {@link encryptWebPush} and {@link encryptWebPushSync}. */
 export interface EncryptWebPushOptions {
   /** `'aes128gcm'` (RFC 8291, the default) or the older `'aesgcm'`. */
   encoding?: ContentEncoding
@@ -39,9 +48,18 @@ export interface EncryptWebPushOptions {
   salt?: BytesLike
   /** For test vectors only: a fixed sender key pair. Reusing one is a vulnerability. */
   senderKeys?: { privateKey: BytesLike; publicKey: BytesLike }
-  /** Run on this backend instead of the current default. */
+  /**
+   * Run on this backend instead of the current default. {@link encryptWebPushSync} runs on `'node'`
+   * or `'noble'` only: `'webcrypto'` is asynchronous.
+   */
   backend?: BackendName
 }
+
+/**
+ * Options of {@link encryptWebPushMultiRecordSync}: those of {@link encryptWebPushSync} but
+ * `padding`, which it does not add.
+ */
+export type EncryptWebPushMultiRecordOptions = Omit<EncryptWebPushOptions, 'padding'>
 
 /** An encrypted Web Push message: the body and what the request must carry with it. */
 export interface EncryptedPush {
@@ -112,6 +130,10 @@ function toBackend(name: unknown): CryptoBackend {
   return name === undefined ? getBackend() : backendByName(name as BackendName)
 }
 
+function toSyncBackend(name: unknown): SyncCryptoBackend {
+  return name === undefined ? getSyncBackend() : syncBackendByName(name as BackendName)
+}
+
 function toPadding(value: unknown, room: number, length: number): number {
   if (value === undefined) return 0
   if (value === 'max') return Math.max(0, room - length)
@@ -121,6 +143,105 @@ function toPadding(value: unknown, room: number, length: number): number {
       `padding must be a non-negative integer or 'max', got ${typeof value === 'number' ? value : describeValue(value)}`,
     )
   return value
+}
+
+/** A message checked and ready to encrypt: all the computation needs, read before any crypto work. */
+interface Message {
+  data: Uint8Array
+  encoding: ContentEncoding
+  padding: number
+  uaPublic: Uint8Array
+  auth: Uint8Array
+  salt: Uint8Array<ArrayBuffer>
+  /** The fixed sender key pair of a test vector; a fresh one per message when undefined. */
+  sender: { privateKey: Uint8Array; publicKey: Uint8Array } | undefined
+}
+
+/**
+ * Reads the arguments of every encrypting entry, in one order, before any crypto work; `pick` reads
+ * the `backend` option into the kind of backend the entry runs on. A push message is one record
+ * (RFC 8291 §4) and its auth secret 16 bytes (§3.2); `multiRecord` lifts both, as web-push 3.6 does:
+ * any length of plaintext, no padding, an auth secret of 16 bytes or more.
+ */
+function readMessage<B>(
+  plaintext: unknown,
+  keys: unknown,
+  options: unknown,
+  pick: (name: unknown) => B,
+  multiRecord = false,
+): { message: Message; backend: B } {
+  const data = toPlaintext(plaintext)
+  const opts = toOptions<EncryptWebPushOptions>(options, 'options')
+  const encoding = toContentEncoding(opts.encoding)
+  let padding = 0
+  if (!multiRecord) {
+    const room = maxPlaintextLength(encoding)
+    if (data.length > room)
+      throw new WebPushError(
+        'ERR_WP_PAYLOAD_TOO_LARGE',
+        `payload is ${data.length} bytes; an ${encoding} push message holds at most ${room}`,
+      )
+    padding = toPadding(opts.padding, room, data.length)
+    if (data.length + padding > room)
+      throw new WebPushError(
+        'ERR_WP_PAYLOAD_TOO_LARGE',
+        `payload of ${data.length} bytes with ${padding} bytes of padding exceeds the ${room}-byte limit of an ${encoding} push message`,
+      )
+  }
+  const { p256dh, auth: authValue } = toOptions<PushSubscriptionKeys>(keys, 'keys')
+  const uaPublic = toPublicKey(p256dh, 'p256dh')
+  const auth = toBytes(authValue, 'auth', multiRecord ? undefined : 16)
+  if (auth.length < 16)
+    throw new WebPushError('ERR_WP_KEY_LENGTH', `auth must be at least 16 bytes, got ${auth.length}`)
+  const salt = opts.salt === undefined ? randomSalt() : new Uint8Array(toBytes(opts.salt, 'salt', 16))
+  const backend = pick(opts.backend)
+  let sender: Message['sender']
+  if (opts.senderKeys !== undefined) {
+    const given = toOptions<{ privateKey: BytesLike; publicKey: BytesLike }>(opts.senderKeys, 'senderKeys')
+    const privateKey = toPrivateKey(given.privateKey, 'senderKeys.privateKey')
+    const publicKey = toPublicKey(given.publicKey, 'senderKeys.publicKey')
+    if (!equalBytes(publicKeyOf(privateKey), publicKey))
+      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'senderKeys.publicKey does not match senderKeys.privateKey')
+    sender = { privateKey, publicKey }
+  }
+  return { message: { data, encoding, padding, uaPublic, auth, salt, sender }, backend }
+}
+
+/**
+ * RFC 8291 §3 (or the `aesgcm` draft), on either kind of backend: ECDH with a fresh (or the given)
+ * sender key, the IKM, then the records: for `aes128gcm` RFC 8188 records of 4096 octets with the
+ * sender key as key id (§4), for `aesgcm` the draft's records with the salt and key in headers.
+ */
+function* encryptMessage(backend: AnyBackend, message: Message): Steps<EncryptedPush> {
+  const { data, encoding, padding, uaPublic, auth, salt, sender } = message
+  let asPublic: Uint8Array
+  let secret: Uint8Array
+  if (sender === undefined) ({ publicKey: asPublic, secret } = yield* call(backend.ephemeralEcdh(uaPublic)))
+  else {
+    asPublic = sender.publicKey
+    secret = yield* call(backend.ecdh(sender, uaPublic))
+  }
+  const senderPublicKey = new Uint8Array(asPublic)
+  const ikm = yield* webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
+
+  if (encoding === 'aes128gcm') {
+    const body = yield* sealRecords(backend, data, {
+      ikm,
+      salt,
+      recordSize: WEB_PUSH_RECORD_SIZE,
+      keyId: asPublic,
+      padding,
+    })
+    return { body: body as Uint8Array<ArrayBuffer>, encoding, headers: {}, salt, senderPublicKey }
+  }
+
+  return {
+    body: yield* sealAesgcm(backend, data, padding, { ikm, salt, uaPublic, asPublic }, WEB_PUSH_RECORD_SIZE),
+    encoding,
+    headers: aesgcmHeaders(salt, asPublic),
+    salt,
+    senderPublicKey,
+  }
 }
 
 /**
@@ -147,60 +268,58 @@ export async function encryptWebPush(
   keys: PushSubscriptionKeys,
   options?: EncryptWebPushOptions,
 ): Promise<EncryptedPush> {
-  const data = toPlaintext(plaintext)
-  const opts = toOptions<EncryptWebPushOptions>(options, 'options')
-  const encoding = toContentEncoding(opts.encoding)
-  const room = maxPlaintextLength(encoding)
-  if (data.length > room)
-    throw new WebPushError(
-      'ERR_WP_PAYLOAD_TOO_LARGE',
-      `payload is ${data.length} bytes; an ${encoding} push message holds at most ${room}`,
-    )
-  const padding = toPadding(opts.padding, room, data.length)
-  if (data.length + padding > room)
-    throw new WebPushError(
-      'ERR_WP_PAYLOAD_TOO_LARGE',
-      `payload of ${data.length} bytes with ${padding} bytes of padding exceeds the ${room}-byte limit of an ${encoding} push message`,
-    )
-  const { p256dh, auth: authValue } = toOptions<PushSubscriptionKeys>(keys, 'keys')
-  const uaPublic = toPublicKey(p256dh, 'p256dh')
-  const auth = toBytes(authValue, 'auth', 16)
-  const salt = opts.salt === undefined ? randomSalt() : new Uint8Array(toBytes(opts.salt, 'salt', 16))
-  const backend = toBackend(opts.backend)
+  const { message, backend } = readMessage(plaintext, keys, options, toBackend)
+  return runOn(backend, (b) => encryptMessage(b, message))
+}
 
-  let asPublic: Uint8Array
-  let secret: Uint8Array
-  if (opts.senderKeys === undefined) {
-    ;({ publicKey: asPublic, secret } = await backend.ephemeralEcdh(uaPublic))
-  } else {
-    const sender = toOptions<{ privateKey: BytesLike; publicKey: BytesLike }>(opts.senderKeys, 'senderKeys')
-    const privateKey = toPrivateKey(sender.privateKey, 'senderKeys.privateKey')
-    asPublic = toPublicKey(sender.publicKey, 'senderKeys.publicKey')
-    if (!equalBytes(publicKeyOf(privateKey), asPublic))
-      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'senderKeys.publicKey does not match senderKeys.privateKey')
-    secret = await backend.ecdh({ privateKey, publicKey: asPublic }, uaPublic)
-  }
-  const senderPublicKey = new Uint8Array(asPublic)
-  const ikm = await webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
+/**
+ * {@link encryptWebPush}, synchronously: the same options, checks, errors and bytes, for callers that
+ * cannot await (a synchronous API such as web-push's `encrypt()`). It runs on a synchronous backend:
+ * the default one when it is `'node'` or `'noble'`, else node:crypto where it exists and pure JS
+ * elsewhere; never WebCrypto, whose calls are all asynchronous.
+ * @param plaintext bytes, or a string sent as UTF-8
+ * @param keys the subscription's `p256dh` and `auth`
+ * @param options `encoding`, `padding`, `backend` (`'node'` or `'noble'`); `salt` and `senderKeys` for test vectors only
+ * @returns the body, the encoding and the headers the request must carry
+ * @throws WebPushError as {@link encryptWebPush}, and `ERR_WP_BACKEND_UNAVAILABLE` for `backend: 'webcrypto'`
+ * @example
+ * ```ts
+ * const message = encryptWebPushSync(JSON.stringify({ title: 'Hi' }), subscription.keys)
+ * message.body // Uint8Array, at most 4096 bytes
+ * ```
+ */
+export function encryptWebPushSync(
+  plaintext: Plaintext,
+  keys: PushSubscriptionKeys,
+  options?: EncryptWebPushOptions,
+): EncryptedPush {
+  const { message, backend } = readMessage(plaintext, keys, options, toSyncBackend)
+  return runSync(encryptMessage(backend, message))
+}
 
-  if (encoding === 'aes128gcm') {
-    const body = await sealRecords(backend, data, {
-      ikm,
-      salt,
-      recordSize: WEB_PUSH_RECORD_SIZE,
-      keyId: asPublic,
-      padding,
-    })
-    return { body: body as Uint8Array<ArrayBuffer>, encoding, headers: {}, salt, senderPublicKey }
-  }
-
-  return {
-    body: await sealAesgcm(backend, data, padding, { ikm, salt, uaPublic, asPublic }),
-    encoding,
-    headers: aesgcmHeaders(salt, asPublic),
-    salt,
-    senderPublicKey,
-  }
+/**
+ * Encrypts as web-push 3.6 (through http_ece 1.2) does, for a drop-in of its synchronous
+ * `encrypt()`: a plaintext of any length in as many records of 4096 octets as it needs (RFC 8291 §4
+ * asks for one record, and push services refuse a body over 4096 bytes with 413), no padding, and
+ * an auth secret of 16 bytes or more. Otherwise {@link encryptWebPushSync}: the same computation,
+ * keys, checks and result; a message that fits in one record comes out byte for byte the same.
+ * @param plaintext bytes, or a string sent as UTF-8
+ * @param keys the subscription's `p256dh` (65 bytes) and `auth` (16 bytes or more)
+ * @param options `encoding`, `backend` (`'node'` or `'noble'`); `salt` and `senderKeys` for test vectors only
+ * @throws WebPushError `ERR_WP_KEY_LENGTH`, `ERR_WP_INVALID_POINT`, `ERR_WP_BASE64URL`,
+ *   `ERR_WP_UNSUPPORTED_ENCODING`, `ERR_WP_INVALID_ARGUMENT`, `ERR_WP_BACKEND_UNAVAILABLE`
+ * @example
+ * ```ts
+ * const { body, salt, senderPublicKey } = encryptWebPushMultiRecordSync(payload, { p256dh, auth }, { encoding: 'aesgcm' })
+ * ```
+ */
+export function encryptWebPushMultiRecordSync(
+  plaintext: Plaintext,
+  keys: PushSubscriptionKeys,
+  options?: EncryptWebPushMultiRecordOptions,
+): EncryptedPush {
+  const { message, backend } = readMessage(plaintext, keys, options, toSyncBackend, true)
+  return runSync(encryptMessage(backend, message))
 }
 
 /**
@@ -255,16 +374,20 @@ export async function decryptWebPush(
         `the aes128gcm key id must be the sender's 65-byte public key, got ${header.keyId.length} bytes`,
       )
     const asPublic = toPublicKey(header.keyId, 'the sender key in the aes128gcm header')
-    const secret = await receiverEcdh(backend, own, asPublic)
-    const ikm = await webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
-    return openRecords(backend, body, header, ikm)
+    return runOn(backend, function* (b) {
+      const secret = yield* receiverEcdh(b, own, asPublic)
+      const ikm = yield* webPushIkm(b, encoding, auth, secret, uaPublic, asPublic)
+      return yield* openRecords(b, body, header, ikm)
+    })
   }
 
   const params = readAesgcmParams(opts.headers, body.length)
   const asPublic = toPublicKey(params.dh, 'the dh key in Crypto-Key')
-  const secret = await receiverEcdh(backend, own, asPublic)
-  const ikm = await webPushIkm(backend, encoding, auth, secret, uaPublic, asPublic)
-  return openAesgcm(backend, body, { ikm, salt: params.salt, uaPublic, asPublic })
+  return runOn(backend, function* (b) {
+    const secret = yield* receiverEcdh(b, own, asPublic)
+    const ikm = yield* webPushIkm(b, encoding, auth, secret, uaPublic, asPublic)
+    return yield* openAesgcm(b, body, { ikm, salt: params.salt, uaPublic, asPublic })
+  })
 }
 
 /**
@@ -272,13 +395,13 @@ export async function decryptWebPush(
  * key that does not match `publicKey` (WebCrypto's JWK import does), which node:crypto and noble
  * cannot see and which then fails as a decryption. Every backend reports it as that one failure.
  */
-async function receiverEcdh(
-  backend: CryptoBackend,
+function* receiverEcdh(
+  backend: AnyBackend,
   own: { privateKey: Uint8Array; publicKey: Uint8Array },
   peer: Uint8Array,
-): Promise<Uint8Array> {
+): Steps<Uint8Array> {
   try {
-    return await backend.ecdh(own, peer)
+    return yield* call(backend.ecdh(own, peer))
   } catch (cause) {
     throw decryptError(cause)
   }

@@ -84,6 +84,33 @@ describe('runtime.default (browsers, Workers), loaded under Node', () => {
     }
   })
 
+  it('has synchronous forms of node:crypto and noble only, which compute the same bytes as the async ones', async () => {
+    expect(Object.keys(defaultRuntime.synchronous)).toEqual(['noble'])
+    expect(Object.keys(nodeRuntime.synchronous)).toEqual(['node', 'noble'])
+    const node = nodeRuntime.available.node as CryptoBackend
+    const inputs = makeInputs()
+    const expected = await outputs(node, inputs)
+    for (const sync of [...Object.values(nodeRuntime.synchronous), ...Object.values(defaultRuntime.synchronous)]) {
+      const aes = sync.importAesKey(inputs.key)
+      const sealed = sync.aesGcmEncrypt(aes, inputs.nonce, inputs.plaintext)
+      expect(sealed).toBeInstanceOf(Uint8Array)
+      expect(
+        [
+          sync.ecdh(inputs.own, inputs.peer.publicKey),
+          sync.hkdf(inputs.salt, inputs.ikm, inputs.info, 32),
+          sync.hkdf(inputs.salt, inputs.ikm, inputs.info, 16),
+          sync.hmacSha256(inputs.key, inputs.plaintext),
+          new Uint8Array(sealed),
+          new Uint8Array(sync.aesGcmDecrypt(aes, inputs.nonce, sealed)),
+        ],
+        sync.name,
+      ).toEqual(expected)
+      const signature = sync.sign(sync.importSigningKey(inputs.own), inputs.plaintext)
+      expect(await node.verify(inputs.own.publicKey, inputs.plaintext, signature)).toBe(true)
+      expect(sync.verify(inputs.own.publicKey, inputs.plaintext, signature)).toBe(true)
+    }
+  })
+
   it('falls back to noble alone where crypto.subtle is missing (an insecure browser context)', async () => {
     vi.stubGlobal('crypto', { getRandomValues: globalThis.crypto.getRandomValues.bind(globalThis.crypto) })
     const specifier = '../src/internal/runtime.default.ts?without-subtle'

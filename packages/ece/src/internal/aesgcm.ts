@@ -1,15 +1,15 @@
 /**
  * The older `aesgcm` encoding of Web Push (draft-ietf-webpush-encryption-04 on
  * draft-ietf-httpbis-encryption-encoding-03): the salt and sender key in the `Encryption` and
- * `Crypto-Key` headers, and the one record of a push message, sealed and opened.
+ * `Crypto-Key` headers, the records of a message sealed, and the one record of a push message opened.
  */
 import { toBytes } from '../args.js'
-import type { CryptoBackend } from '../backend.js'
 import { base64urlEncode } from '../base64url.js'
 import { WebPushError } from '../errors.js'
 import { parseCryptoParams } from './crypto-params.js'
-import { aesgcmContext, type ContentKeys, contentKeys } from './derive.js'
-import { decryptError, TAG } from './records.js'
+import { aesgcmContext, type ContentKeys, contentKeys, recordNonce } from './derive.js'
+import { asDecryptError, decryptError, TAG } from './records.js'
+import { type AnyBackend, call, type Steps } from './steps.js'
 
 /** What the receiver reads from the headers of an `aesgcm` request. */
 export interface AesgcmParams {
@@ -81,26 +81,53 @@ export function readAesgcmParams(
 }
 
 /** The content key and nonce of one message (draft -03 §4.2: the infos end with the context). */
-function aesgcmKeys(backend: CryptoBackend, keys: AesgcmKeys): Promise<ContentKeys> {
+function aesgcmKeys(backend: AnyBackend, keys: AesgcmKeys): Steps<ContentKeys> {
   return contentKeys(backend, 'aesgcm', keys.salt, keys.ikm, aesgcmContext(keys.uaPublic, keys.asPublic))
 }
 
+/** The octets of plaintext one aesgcm record of `recordSize` carries besides its 2-octet padding length (draft -03 §2). */
+export function aesgcmRecordCapacity(recordSize: number): number {
+  return recordSize - 2
+}
+
 /**
- * Seals a push message as the one aesgcm record (draft -03 §2): uint16 padding length || that many
- * zeros || data, then the 16-octet tag. The caller has checked that it fits.
+ * Seals a message as aesgcm records of `recordSize` octets of plaintext (draft -03 §2): each is a
+ * uint16 padding length || that many zeros || data, then its 16-octet tag, with the nonce of its
+ * sequence number. Padding goes first; every record is full but the last, which is shorter than
+ * `recordSize` (a message that fills its last record gets an empty one after it, so a truncation at
+ * a record boundary cannot pass for the end). A push message is the one record of this loop; the
+ * caller has checked what fits.
  */
-export async function sealAesgcm(
-  backend: CryptoBackend,
+export function* sealAesgcm(
+  backend: AnyBackend,
   data: Uint8Array,
   padding: number,
   keys: AesgcmKeys,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const { cek, nonce } = await aesgcmKeys(backend, keys)
-  const record = new Uint8Array(2 + padding + data.length)
-  record[0] = padding >>> 8
-  record[1] = padding & 0xff
-  record.set(data, 2 + padding)
-  return new Uint8Array(await backend.aesGcmEncrypt(await backend.importAesKey(cek), nonce, record))
+  recordSize: number,
+): Steps<Uint8Array<ArrayBuffer>> {
+  const { cek, nonce } = yield* aesgcmKeys(backend, keys)
+  const key = yield* call(backend.importAesKey(cek))
+  const capacity = aesgcmRecordCapacity(recordSize)
+  const records = Math.floor((data.length + padding) / capacity) + 1
+  const body = new Uint8Array(data.length + padding + records * (2 + TAG))
+  let offset = 0
+  let taken = 0
+  let padLeft = padding
+  for (let seq = 0; seq < records; seq++) {
+    const pad = Math.min(padLeft, capacity)
+    const take = Math.min(data.length - taken, capacity - pad)
+    padLeft -= pad
+    const record = new Uint8Array(2 + pad + take)
+    record[0] = pad >>> 8
+    record[1] = pad & 0xff
+    record.set(data.subarray(taken, taken + take), 2 + pad)
+    taken += take
+    const place = body.subarray(offset, offset + record.length + TAG)
+    const sealed = yield* call(backend.aesGcmEncrypt(key, recordNonce(nonce, seq), record, place))
+    if (sealed !== place) body.set(sealed, offset)
+    offset += record.length + TAG
+  }
+  return body
 }
 
 /**
@@ -108,18 +135,14 @@ export async function sealAesgcm(
  * is a single record ({@link readAesgcmParams}).
  * @throws WebPushError `ERR_WP_ECE_DECRYPT` for every failure (tag, padding length, non-zero padding), one message for all
  */
-export async function openAesgcm(
-  backend: CryptoBackend,
-  body: Uint8Array,
-  keys: AesgcmKeys,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const { cek, nonce } = await aesgcmKeys(backend, keys)
+export function* openAesgcm(backend: AnyBackend, body: Uint8Array, keys: AesgcmKeys): Steps<Uint8Array<ArrayBuffer>> {
+  const { cek, nonce } = yield* aesgcmKeys(backend, keys)
   if (body.length < TAG + 2) throw decryptError()
   let plain: Uint8Array
   try {
-    plain = await backend.aesGcmDecrypt(await backend.importAesKey(cek), nonce, body)
+    plain = yield* call(backend.aesGcmDecrypt(yield* call(backend.importAesKey(cek)), nonce, body))
   } catch (cause) {
-    throw decryptError(cause)
+    throw asDecryptError(cause)
   }
   const pad = ((plain[0] as number) << 8) | (plain[1] as number)
   if (2 + pad > plain.length) throw decryptError()

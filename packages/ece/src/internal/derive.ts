@@ -2,9 +2,9 @@
  * Key derivation for RFC 8188 and RFC 8291, and for the older `aesgcm` draft
  * (draft-ietf-webpush-encryption-04 on draft-ietf-httpbis-encryption-encoding-03).
  */
-import type { CryptoBackend } from '../backend.js'
 import { concatBytes, utf8Encode } from '../bytes.js'
 import type { ContentEncoding } from '../content-encoding.js'
+import { type AnyBackend, all, call, type Steps } from './steps.js'
 
 const ONE = Uint8Array.of(1)
 /** The info strings, and each followed by HKDF-Expand's single counter octet 0x01. */
@@ -37,22 +37,24 @@ export interface ContentKeys {
  * HKDF-Expand(PRK, cek_info), NONCE = the first 12 of HKDF-Expand(PRK, nonce_info). For `aesgcm`
  * the infos end with the `context` of the draft (§4.2 of draft -03).
  */
-export async function contentKeys(
-  backend: CryptoBackend,
+export function* contentKeys(
+  backend: AnyBackend,
   encoding: ContentEncoding,
   salt: Uint8Array,
   ikm: Uint8Array,
   context?: Uint8Array,
-): Promise<ContentKeys> {
+): Steps<ContentKeys> {
   const labels = info[encoding]
   // RFC 5869 §2.2-§2.3 with L <= HashLen: PRK = HMAC(salt, IKM) and OKM = HMAC(PRK, info || 0x01)[:L].
   // The CEK and the NONCE share the PRK: it is computed once (an HKDF call each would do it twice).
-  const prk = await backend.hmacSha256(salt, ikm)
-  const [cek, nonce] = await Promise.all([
-    backend.hmacSha256(prk, context ? concatBytes(labels.cek, context, ONE) : labels.cekOne),
-    backend.hmacSha256(prk, context ? concatBytes(labels.nonce, context, ONE) : labels.nonceOne),
-  ])
-  return { cek: cek.subarray(0, 16), nonce: nonce.subarray(0, 12) }
+  const prk = yield* call(backend.hmacSha256(salt, ikm))
+  const [cek, nonce] = yield* call(
+    all([
+      backend.hmacSha256(prk, context ? concatBytes(labels.cek, context, ONE) : labels.cekOne),
+      backend.hmacSha256(prk, context ? concatBytes(labels.nonce, context, ONE) : labels.nonceOne),
+    ]),
+  )
+  return { cek: (cek as Uint8Array).subarray(0, 16), nonce: (nonce as Uint8Array).subarray(0, 12) }
 }
 
 /** RFC 8291 §3.4: key_info = "WebPush: info" || 0x00 || ua_public || as_public. */
@@ -84,16 +86,16 @@ export function aesgcmContext(uaPublic: Uint8Array, asPublic: Uint8Array): Uint8
  * `aes128gcm` (RFC 8291 §3.4): IKM = HKDF(auth, ecdh_secret, key_info, 32).
  * `aesgcm` (draft -04 §3.3): IKM = HKDF(auth, ecdh_secret, "Content-Encoding: auth" || 0x00, 32).
  */
-export async function webPushIkm(
-  backend: CryptoBackend,
+export function* webPushIkm(
+  backend: AnyBackend,
   encoding: ContentEncoding,
   auth: Uint8Array,
   ecdhSecret: Uint8Array,
   uaPublic: Uint8Array,
   asPublic: Uint8Array,
-): Promise<Uint8Array> {
+): Steps<Uint8Array> {
   const keyInfo = encoding === 'aes128gcm' ? webPushKeyInfo(uaPublic, asPublic) : aesgcmAuthInfo
-  return backend.hkdf(auth, ecdhSecret, keyInfo, 32)
+  return yield* call(backend.hkdf(auth, ecdhSecret, keyInfo, 32))
 }
 
 /** RFC 8188 §2.3: the nonce of record `seq` is NONCE XOR seq (seq as a 96-bit big-endian integer). */

@@ -2,9 +2,9 @@
  * RFC 8188 records: the header, splitting into records with padding, and opening them again.
  * Shared by the generic `encrypt`/`decrypt` and by Web Push `aes128gcm`.
  */
-import type { CryptoBackend } from '../backend.js'
 import { WebPushError } from '../errors.js'
 import { contentKeys, recordNonce } from './derive.js'
+import { type AnyBackend, all, call, type Steps } from './steps.js'
 
 /** RFC 8188 §2.1: salt (16) || rs (uint32) || idlen (uint8) || keyid (idlen). */
 export const HEADER_BASE = 21
@@ -25,18 +25,18 @@ const WINDOW = 16
  * order, then hands each result to `done` in record order. One record, a Web Push message, is one
  * plain call. A loop, not one promise or argument per record: any number of records takes the same stack.
  */
-async function eachRecord<T>(
+function* eachRecord<T>(
   count: number,
-  task: (seq: number) => Promise<T>,
+  task: (seq: number) => T | Promise<T>,
   done: (result: T, seq: number) => void,
-): Promise<void> {
-  if (count === 1) return done(await task(0), 0)
-  const batch: Promise<T>[] = []
+): Steps<void> {
+  if (count === 1) return done(yield* call(task(0)), 0)
+  const batch: Array<T | Promise<T>> = []
   for (let first = 0; first < count; first += WINDOW) {
     const end = Math.min(count, first + WINDOW)
     batch.length = 0
     for (let seq = first; seq < end; seq++) batch.push(task(seq))
-    const results = await Promise.all(batch)
+    const results = yield* call(all(batch))
     for (let i = 0; i < results.length; i++) done(results[i] as T, first + i)
   }
 }
@@ -44,6 +44,11 @@ async function eachRecord<T>(
 /** The one message of every decryption failure, whatever failed (RFC 8188 §4.5: leak nothing). */
 export function decryptError(cause?: unknown): WebPushError {
   return new WebPushError('ERR_WP_ECE_DECRYPT', 'decryption failed', cause === undefined ? undefined : { cause })
+}
+
+/** `cause` when it is the decryption failure already, else that failure with `cause` as its cause. */
+export function asDecryptError(cause: unknown): WebPushError {
+  return WebPushError.is(cause) && cause.code === 'ERR_WP_ECE_DECRYPT' ? cause : decryptError(cause)
 }
 
 /** What {@link sealRecords} needs besides the plaintext: the RFC 8188 §2.1 header fields, the IKM and the padding. */
@@ -60,9 +65,9 @@ export interface SealParams {
  * what is left as fits while keeping room for one data octet, so every record but the last is full
  * (this is the layout of the RFC 8188 §3.2 example).
  */
-export async function sealRecords(backend: CryptoBackend, plaintext: Uint8Array, p: SealParams): Promise<Uint8Array> {
-  const { cek, nonce } = await contentKeys(backend, 'aes128gcm', p.salt, p.ikm)
-  const key = await backend.importAesKey(cek)
+export function* sealRecords(backend: AnyBackend, plaintext: Uint8Array, p: SealParams): Steps<Uint8Array> {
+  const { cek, nonce } = yield* contentKeys(backend, 'aes128gcm', p.salt, p.ikm)
+  const key = yield* call(backend.importAesKey(cek))
   const capacity = p.recordSize - TAG - 1 // data and padding octets in one record, besides the delimiter
   const records = Math.max(1, Math.ceil((plaintext.length + p.padding) / capacity))
   const headerLength = HEADER_BASE + p.keyId.length
@@ -74,7 +79,7 @@ export async function sealRecords(backend: CryptoBackend, plaintext: Uint8Array,
   let padLeft = p.padding
   // eachRecord calls this in record order, so `data` and `padLeft` advance record by record; each
   // record has its own place in the body (every record but the last is rs octets).
-  const seal = async (seq: number): Promise<void> => {
+  const seal = (seq: number): Uint8Array | Promise<Uint8Array> => {
     const dataLeft = plaintext.length - data
     const pad = Math.min(padLeft, capacity - (dataLeft > 0 ? 1 : 0))
     const take = Math.min(dataLeft, capacity - pad)
@@ -86,11 +91,19 @@ export async function sealRecords(backend: CryptoBackend, plaintext: Uint8Array,
     record[take] = last ? 2 : 1
     data += take
     const offset = headerLength + seq * p.recordSize
-    const place = body.subarray(offset, offset + record.length + TAG)
-    const sealed = await backend.aesGcmEncrypt(key, recordNonce(nonce, seq), record, place)
-    if (sealed !== place) body.set(sealed, offset)
+    return backend.aesGcmEncrypt(
+      key,
+      recordNonce(nonce, seq),
+      record,
+      body.subarray(offset, offset + record.length + TAG),
+    )
   }
-  await eachRecord(records, seal, () => {})
+  // A backend that wrote the record in its place returns that place; any other result is copied there.
+  const place = (sealed: Uint8Array, seq: number): void => {
+    const offset = headerLength + seq * p.recordSize
+    if (sealed.buffer !== body.buffer || sealed.byteOffset !== body.byteOffset + offset) body.set(sealed, offset)
+  }
+  yield* eachRecord(records, seal, place)
   return body
 }
 
@@ -153,44 +166,46 @@ export function readHeader(body: Uint8Array): Header {
  * the last one ends the message; any failure is the one `ERR_WP_ECE_DECRYPT`, and no partial
  * plaintext is ever returned.
  */
-export async function openRecords(
-  backend: CryptoBackend,
+export function* openRecords(
+  backend: AnyBackend,
   body: Uint8Array,
   header: Header,
   ikm: Uint8Array,
-): Promise<Uint8Array<ArrayBuffer>> {
+): Steps<Uint8Array<ArrayBuffer>> {
   const { recordSize, offset } = header
   const length = body.length - offset
   // RFC 8188 §2: every record but the last is exactly rs octets; each holds at least a tag and a delimiter.
   const records = Math.ceil(length / recordSize)
   if (records === 0 || length - (records - 1) * recordSize < TAG + 1) throw decryptError()
-  const { cek, nonce } = await contentKeys(backend, 'aes128gcm', header.salt, ikm)
-  const key = await backend.importAesKey(cek)
+  const { cek, nonce } = yield* contentKeys(backend, 'aes128gcm', header.salt, ikm)
+  const key = yield* call(backend.importAesKey(cek))
 
   // Every record holds at least a delimiter and a tag, so the plaintext is at most this long (exactly
   // this long without padding): each record's data is written in place, with no list of parts to join.
   const out = new Uint8Array(length - records * (TAG + 1))
   let written = 0
-  const open = async (seq: number): Promise<Uint8Array> => {
+  const open = (seq: number): Uint8Array | Promise<Uint8Array> => {
     const start = offset + seq * recordSize
-    try {
-      return await backend.aesGcmDecrypt(
-        key,
-        recordNonce(nonce, seq),
-        body.subarray(start, Math.min(start + recordSize, body.length)),
-      )
-    } catch (cause) {
-      throw decryptError(cause)
-    }
+    return backend.aesGcmDecrypt(
+      key,
+      recordNonce(nonce, seq),
+      body.subarray(start, Math.min(start + recordSize, body.length)),
+    )
   }
-  await eachRecord(records, open, (plain, seq) => {
+  const check = (plain: Uint8Array, seq: number): void => {
     // RFC 8188 §2: the delimiter is the last non-zero octet: 2 in the last record, 1 in the others.
     let end = plain.length - 1
     while (end >= 0 && plain[end] === 0) end--
     if (end < 0 || plain[end] !== (seq === records - 1 ? 2 : 1)) throw decryptError()
     out.set(plain.subarray(0, end), written)
     written += end
-  })
+  }
+  try {
+    yield* eachRecord(records, open, check)
+  } catch (cause) {
+    // A tag that does not verify (thrown by the backend) and a bad delimiter end the same way.
+    throw asDecryptError(cause)
+  }
   // Padding leaves room at the end: the plaintext gets a buffer of its own exact size.
   return written === out.length ? out : out.slice(0, written)
 }

@@ -1,8 +1,8 @@
 /// <reference types="node" />
 /** The runtime where node:crypto exists (selected by the `node`, `bun` and `deno` conditions). */
 import { createECDH } from 'node:crypto'
-import { nobleBackend } from './backends/noble.js'
-import { nodeBackend } from './backends/node.js'
+import { nobleBackend, nobleSyncBackend } from './backends/noble.js'
+import { nodeBackend, nodeSyncBackend } from './backends/node.js'
 import { hasWebCrypto, webcryptoBackend } from './backends/webcrypto.js'
 import type { Runtime } from './runtime.js'
 
@@ -13,6 +13,7 @@ export const runtime: Runtime = {
     ...(hasWebCrypto() ? { webcrypto: webcryptoBackend } : {}),
     noble: nobleBackend,
   },
+  synchronous: { node: nodeSyncBackend, noble: nobleSyncBackend },
   preferred: 'node',
   /** Through OpenSSL: about 15x faster than pure JS. */
   derivePublicKey(privateKey) {

@@ -5,12 +5,17 @@
  * they cannot drift apart (an annotation, not `satisfies`, which `isolatedDeclarations` does not
  * accept on an export; it checks the same, and refuses extra members too).
  */
-import type { BackendName, CryptoBackend } from '../backend.js'
+import type { BackendName, CryptoBackend, SyncBackendName, SyncCryptoBackend } from '../backend.js'
 
 /** What one kind of runtime offers the rest of the package. */
 export interface Runtime {
   /** The crypto backends this runtime has, by name (never an entry that is undefined). */
   readonly available: Readonly<Partial<Record<BackendName, CryptoBackend>>>
+  /**
+   * The synchronous form of each backend here that has one (node:crypto, pure JS), by name; the
+   * entries of {@link Runtime.available} of the same names are made from these.
+   */
+  readonly synchronous: Readonly<Partial<Record<SyncBackendName, SyncCryptoBackend>>>
   /** The name of the default backend, one of {@link Runtime.available}. */
   readonly preferred: BackendName
   /**

@@ -4,7 +4,8 @@ import { p256 } from '@noble/curves/nist.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import type { BackendKey, CryptoBackend } from '../../backend.js'
+import type { BackendKey, CryptoBackend, SyncCryptoBackend } from '../../backend.js'
+import { asyncBackend } from './async.js'
 
 interface RawKey extends BackendKey {
   readonly raw: Uint8Array
@@ -14,53 +15,53 @@ function sharedX(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   return p256.getSharedSecret(privateKey, publicKey, true).subarray(1)
 }
 
-/** The `'noble'` backend: every primitive in pure JS, synchronous underneath. */
-export const nobleBackend: CryptoBackend = {
+/** The `'noble'` backend, synchronous: every primitive in pure JS. */
+export const nobleSyncBackend: SyncCryptoBackend = {
   name: 'noble',
 
-  async generateKeyPair() {
+  generateKeyPair() {
     const privateKey = p256.utils.randomSecretKey()
     return { privateKey, publicKey: p256.getPublicKey(privateKey, false) }
   },
 
-  async ephemeralEcdh(peerPublicKey) {
+  ephemeralEcdh(peerPublicKey) {
     const privateKey = p256.utils.randomSecretKey()
     return { publicKey: p256.getPublicKey(privateKey, false), secret: sharedX(privateKey, peerPublicKey) }
   },
 
-  async ecdh(own, peerPublicKey) {
+  ecdh(own, peerPublicKey) {
     return sharedX(own.privateKey, peerPublicKey)
   },
 
-  async hkdf(salt, ikm, info, length) {
+  hkdf(salt, ikm, info, length) {
     return hkdf(sha256, ikm, salt, info, length)
   },
 
-  async hmacSha256(key, data) {
+  hmacSha256(key, data) {
     return hmac(sha256, key, data)
   },
 
-  async importAesKey(raw) {
+  importAesKey(raw) {
     return { backend: 'noble', raw } satisfies RawKey
   },
 
-  async aesGcmEncrypt(key, nonce, plaintext) {
+  aesGcmEncrypt(key, nonce, plaintext) {
     return gcm((key as RawKey).raw, nonce).encrypt(plaintext)
   },
 
-  async aesGcmDecrypt(key, nonce, ciphertext) {
+  aesGcmDecrypt(key, nonce, ciphertext) {
     return gcm((key as RawKey).raw, nonce).decrypt(ciphertext)
   },
 
-  async importSigningKey(pair) {
+  importSigningKey(pair) {
     return { backend: 'noble', raw: pair.privateKey } satisfies RawKey
   },
 
-  async sign(key, data) {
+  sign(key, data) {
     return p256.sign(data, (key as RawKey).raw, { prehash: true, lowS: false })
   },
 
-  async verify(publicKey, data, signature) {
+  verify(publicKey, data, signature) {
     try {
       return p256.verify(signature, data, publicKey, { prehash: true, lowS: false })
     } catch {
@@ -68,3 +69,6 @@ export const nobleBackend: CryptoBackend = {
     }
   },
 }
+
+/** The `'noble'` backend: the same primitives, through promises. */
+export const nobleBackend: CryptoBackend = asyncBackend(nobleSyncBackend)

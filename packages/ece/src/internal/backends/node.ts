@@ -14,10 +14,11 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto'
-import type { BackendKey, CryptoBackend, KeyPair } from '../../backend.js'
+import type { BackendKey, CryptoBackend, KeyPair, SyncCryptoBackend } from '../../backend.js'
 import { base64urlEncode } from '../../base64url.js'
 import { copyBytes } from '../../bytes.js'
 import { pointToJwk } from '../../jwk.js'
+import { asyncBackend } from './async.js'
 
 const CURVE = 'prime256v1'
 const ONE = new Uint8Array([1])
@@ -48,11 +49,11 @@ function privateJwk(pair: KeyPair): JsonWebKey {
   return { ...pointToJwk(pair.publicKey), d: base64urlEncode(pair.privateKey) }
 }
 
-/** The `'node'` backend: every primitive through node:crypto. */
-export const nodeBackend: CryptoBackend = {
+/** The `'node'` backend, synchronous: every primitive through node:crypto. */
+export const nodeSyncBackend: SyncCryptoBackend = {
   name: 'node',
 
-  async generateKeyPair() {
+  generateKeyPair() {
     const ecdh = createECDH(CURVE)
     const publicKey = copyBytes(ecdh.generateKeys())
     // getPrivateKey() drops leading zero octets (1 key in 256 comes out shorter): left-pad to the 32-byte scalar.
@@ -62,19 +63,19 @@ export const nodeBackend: CryptoBackend = {
     return { privateKey, publicKey }
   },
 
-  async ephemeralEcdh(peerPublicKey) {
+  ephemeralEcdh(peerPublicKey) {
     ephemeral ??= createECDH(CURVE)
     const publicKey = ephemeral.generateKeys()
     return { publicKey: u8(publicKey), secret: u8(ephemeral.computeSecret(peerPublicKey)) }
   },
 
-  async ecdh(own, peerPublicKey) {
+  ecdh(own, peerPublicKey) {
     receiving ??= createECDH(CURVE)
     receiving.setPrivateKey(own.privateKey)
     return u8(receiving.computeSecret(peerPublicKey))
   },
 
-  async hkdf(salt, ikm, info, length) {
+  hkdf(salt, ikm, info, length) {
     if (length > 32) return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length))
     // RFC 5869 §2.2-2.3 with L <= HashLen: PRK = HMAC-Hash(salt, IKM), OKM = the first L octets of
     // T(1) = HMAC-Hash(PRK, info || 0x01). Two HMACs cost about half of hkdfSync, which makes a
@@ -84,15 +85,15 @@ export const nodeBackend: CryptoBackend = {
     return new Uint8Array(okm.buffer.slice(okm.byteOffset, okm.byteOffset + length))
   },
 
-  async hmacSha256(key, data) {
+  hmacSha256(key, data) {
     return u8(createHmac('sha256', key).update(data).digest())
   },
 
-  async importAesKey(raw) {
+  importAesKey(raw) {
     return { backend: 'node', raw } satisfies AesKey
   },
 
-  async aesGcmEncrypt(key, nonce, plaintext, into) {
+  aesGcmEncrypt(key, nonce, plaintext, into) {
     const cipher = createCipheriv('aes-128-gcm', (key as AesKey).raw, nonce)
     const head = cipher.update(plaintext)
     cipher.final()
@@ -104,7 +105,7 @@ export const nodeBackend: CryptoBackend = {
     return out
   },
 
-  async aesGcmDecrypt(key, nonce, ciphertext) {
+  aesGcmDecrypt(key, nonce, ciphertext) {
     const end = ciphertext.length - 16
     const decipher = createDecipheriv('aes-128-gcm', (key as AesKey).raw, nonce)
     decipher.setAuthTag(ciphertext.subarray(end))
@@ -113,16 +114,16 @@ export const nodeBackend: CryptoBackend = {
     return u8(out)
   },
 
-  async importSigningKey(pair) {
+  importSigningKey(pair) {
     const key = createPrivateKey({ key: privateJwk(pair), format: 'jwk' })
     return { backend: 'node', key } satisfies SigningKey
   },
 
-  async sign(key, data) {
+  sign(key, data) {
     return u8(nodeSign('sha256', data, { key: (key as SigningKey).key, dsaEncoding: 'ieee-p1363' }))
   },
 
-  async verify(publicKey, data, signature) {
+  verify(publicKey, data, signature) {
     try {
       const key = createPublicKey({ key: pointToJwk(publicKey), format: 'jwk' })
       return nodeVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature)
@@ -131,3 +132,6 @@ export const nodeBackend: CryptoBackend = {
     }
   },
 }
+
+/** The `'node'` backend: the same primitives, through promises. */
+export const nodeBackend: CryptoBackend = asyncBackend(nodeSyncBackend)
