@@ -5,8 +5,11 @@ import {
   base64urlEncode,
   equalBytes,
   getBackend,
+  getSyncBackend,
   pointToJwk,
   publicKeyOf,
+  type SyncBackendName,
+  toByteArray,
   toPrivateKey,
   toPublicKey,
   WebPushError,
@@ -56,6 +59,7 @@ export class VapidKey {
   readonly applicationServerKey: string
   readonly #privateKey: Uint8Array<ArrayBuffer>
   readonly #imported = new Map<BackendName, Promise<BackendKey>>()
+  readonly #importedSync = new Map<SyncBackendName, BackendKey>()
 
   /**
    * Use {@link importVapidKey} or {@link generateVapidKeys}; this takes the 32-byte scalar and, if
@@ -131,6 +135,27 @@ export class VapidKey {
       key.catch(() => this.#imported.delete(backend.name))
     }
     return backend.sign(await key, data)
+  }
+
+  /**
+   * {@link VapidKey.sign}, synchronously: the ES256 signature (64 bytes, `r || s`, RFC 7518 §3.4) of
+   * `data` on the synchronous backend of `@wp/ece` (the default backend when it is node:crypto or
+   * pure JS, else node:crypto where it exists and pure JS elsewhere; never WebCrypto, which is
+   * asynchronous). The key is imported into that backend once, never per signature.
+   * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` when `data` is not a Uint8Array
+   * @example
+   * const input = `${header}.${payload}` // base64url of the JWT header and claims
+   * const token = `${input}.${base64urlEncode(key.signSync(new TextEncoder().encode(input)))}`
+   */
+  signSync(data: Uint8Array): Uint8Array {
+    toByteArray(data, 'data')
+    const backend = getSyncBackend()
+    let key = this.#importedSync.get(backend.name)
+    if (key === undefined) {
+      key = backend.importSigningKey({ privateKey: this.#privateKey, publicKey: this.publicKey })
+      this.#importedSync.set(backend.name, key)
+    }
+    return backend.sign(key, data)
   }
 
   /** Only the public part: a `VapidKey` never serialises its private key by accident. */
