@@ -2,8 +2,9 @@
  * `@wp/webpush/compat` side by side with npm web-push 3.6.7: the same calls give the same results,
  * headers (random parts aside, JWT claims compared), errors and result shapes.
  */
-import { createECDH, randomBytes } from 'node:crypto'
+import { createECDH, createPublicKey, randomBytes, verify } from 'node:crypto'
 import { createRequire } from 'node:module'
+import { syncBackendByName } from '@wp/ece/utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import compatDefault, * as compat from '../src/compat/index.js'
 import { httpEce, jwtParts, type StatusServer, startStatusServer, thrown, tokenOf, webPush } from './compat-helpers.js'
@@ -100,6 +101,84 @@ describe('encrypt', () => {
       })
     }
   }
+})
+
+describe('one implementation: encrypting and signing are @wp/ece and @wp/vapid, run synchronously', () => {
+  it('encrypt() runs on the synchronous backend of @wp/ece, and its output is what web-push would send', () => {
+    const node = syncBackendByName('node')
+    const ecdh = vi.spyOn(node, 'ephemeralEcdh')
+    const seal = vi.spyOn(node, 'aesGcmEncrypt')
+    const sub = makeSubscriber('https://push.example')
+    for (const encoding of ['aes128gcm', 'aesgcm']) {
+      const result = compat.encrypt(sub.subscription.keys.p256dh, sub.subscription.keys.auth, 'hello', encoding)
+      const plain = httpEce.decrypt(result.cipherText, {
+        version: encoding,
+        privateKey: sub.ecdh,
+        dh: result.localPublicKey.toString('base64url'),
+        salt: result.salt,
+        authSecret: sub.subscription.keys.auth,
+      })
+      expect(plain.toString()).toBe('hello')
+    }
+    expect(ecdh).toHaveBeenCalledTimes(2)
+    expect(seal).toHaveBeenCalledTimes(2)
+  })
+
+  it("keeps web-push's leniency: an auth secret over 16 bytes and padded or standard base64 keys", () => {
+    const sub = makeSubscriber('https://push.example')
+    const auth = randomBytes(24)
+    const p256dh = sub.ecdh.getPublicKey().toString('base64') // standard alphabet, padded: Node reads it
+    for (const encoding of ['aes128gcm', 'aesgcm']) {
+      for (const lib of [webPush, compat]) {
+        const result = lib.encrypt(p256dh, auth.toString('base64url'), 'long auth', encoding)
+        const plain = httpEce.decrypt(result.cipherText, {
+          version: encoding,
+          privateKey: sub.ecdh,
+          dh: result.localPublicKey.toString('base64url'),
+          salt: result.salt,
+          authSecret: auth.toString('base64url'),
+        })
+        expect(plain.toString()).toBe('long auth')
+      }
+    }
+  })
+
+  it('getVapidHeaders signs with VapidKey.signSync on the synchronous backend: node:crypto verifies the JWS', () => {
+    const sign = vi.spyOn(syncBackendByName('node'), 'sign')
+    for (const encoding of ['aes128gcm', 'aesgcm']) {
+      const headers = compat.getVapidHeaders(
+        'https://push.example',
+        'mailto:a@example.com',
+        vapid.publicKey,
+        vapid.privateKey,
+        encoding,
+      )
+      const [header, payload, signature] = tokenOf(headers.Authorization).split('.') as [string, string, string]
+      const key = createPublicKey({
+        key: {
+          kty: 'EC',
+          crv: 'P-256',
+          x: Buffer.from(vapid.publicKey, 'base64url').subarray(1, 33).toString('base64url'),
+          y: Buffer.from(vapid.publicKey, 'base64url').subarray(33).toString('base64url'),
+        },
+        format: 'jwk',
+      })
+      const data = Buffer.from(`${header}.${payload}`)
+      const sig = Buffer.from(signature, 'base64url')
+      expect(sig).toHaveLength(64)
+      expect(verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig)).toBe(true)
+    }
+    expect(sign).toHaveBeenCalledTimes(2)
+  })
+
+  it('generateVAPIDKeys makes its pair on the synchronous backend of @wp/ece', () => {
+    const generate = vi.spyOn(syncBackendByName('node'), 'generateKeyPair')
+    const keys = compat.generateVAPIDKeys()
+    expect(generate).toHaveBeenCalledTimes(1)
+    const pair = createECDH('prime256v1')
+    pair.setPrivateKey(Buffer.from(keys.privateKey, 'base64url'))
+    expect(pair.getPublicKey().toString('base64url')).toBe(keys.publicKey)
+  })
 })
 
 describe('generateRequestDetails', () => {

@@ -1,11 +1,16 @@
 /**
  * web-push's VAPID functions (RFC 8292), synchronous as web-push's are: key generation, the checks of
  * `vapidDetails`, and `getVapidHeaders`. Keys are read by `@wp/vapid`, which refuses keys that are
- * not P-256 keys (web-push signs with them).
+ * not P-256 keys (web-push signs with them), and signed with its `VapidKey.signSync`; the key pair
+ * comes from `@wp/ece`'s synchronous backend. This file keeps web-push's checks and messages.
  */
-import { createECDH, createPrivateKey, type KeyObject, sign } from 'node:crypto'
-import { base64urlEncode } from '@wp/ece'
-import { DEFAULT_TOKEN_LIFETIME_SECONDS, importVapidKeySync, MAX_TOKEN_LIFETIME_SECONDS } from '@wp/vapid'
+import { base64urlEncode, getSyncBackend, utf8Encode } from '@wp/ece/utils'
+import {
+  DEFAULT_TOKEN_LIFETIME_SECONDS,
+  importVapidKeySync,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  type VapidKey,
+} from '@wp/vapid'
 import { supportedContentEncodings } from './constants.js'
 import { fail, isBase64url } from './fail.js'
 
@@ -16,13 +21,9 @@ import { fail, isBase64url } from './fail.js'
  * const { publicKey, privateKey } = generateVAPIDKeys()
  */
 export function generateVAPIDKeys(): { publicKey: string; privateKey: string } {
-  const ecdh = createECDH('prime256v1')
-  ecdh.generateKeys()
-  // getPrivateKey drops leading zero bytes: pad the scalar back to 32 bytes.
-  const privateKey = Buffer.alloc(32)
-  const raw = ecdh.getPrivateKey()
-  raw.copy(privateKey, 32 - raw.length)
-  return { publicKey: base64urlEncode(ecdh.getPublicKey()), privateKey: base64urlEncode(privateKey) }
+  // A 32-byte scalar (left-padded, never shortened) and the 65-byte uncompressed point.
+  const { publicKey, privateKey } = getSyncBackend().generateKeyPair()
+  return { publicKey: base64urlEncode(publicKey), privateKey: base64urlEncode(privateKey) }
 }
 
 /** web-push's check of `vapidDetails.subject`: an `https:` or `mailto:` URL (RFC 8292 §2.1). */
@@ -82,20 +83,17 @@ function validateExpiration(expiration: unknown): asserts expiration is number {
 }
 
 // The last signing key, imported once: senders use one VAPID key for every message.
-let cached: { privateKey: string; key: KeyObject } | undefined
+let cached: { privateKey: string; key: VapidKey } | undefined
 
-/** The node:crypto key of a base64url scalar, after `@wp/vapid` has checked it is a P-256 scalar in 1..n-1. */
-function signingKey(privateKey: string): KeyObject {
-  if (cached?.privateKey !== privateKey) {
-    const pem = importVapidKeySync(privateKey).toPEM('pkcs8')
-    cached = { privateKey, key: createPrivateKey(pem) }
-  }
+/** The key of a base64url scalar, which `@wp/vapid` checks is a P-256 scalar in 1..n-1 (`ERR_WP_VAPID_KEY`). */
+function signingKey(privateKey: string): VapidKey {
+  if (cached?.privateKey !== privateKey) cached = { privateKey, key: importVapidKeySync(privateKey) }
   return cached.key
 }
 
 /** base64url of a JSON value. */
 function encodeJson(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url')
+  return base64urlEncode(utf8Encode(JSON.stringify(value)))
 }
 
 /**
@@ -135,8 +133,7 @@ export function getVapidHeaders(
   const key = signingKey(privateKey)
   const unsigned = `${encodeJson({ typ: 'JWT', alg: 'ES256' })}.${encodeJson({ aud: audience, exp, sub: subject })}`
   // ES256 (RFC 7518 §3.4): the signature is r || s, 64 bytes.
-  const signature = sign('sha256', Buffer.from(unsigned), { key, dsaEncoding: 'ieee-p1363' })
-  const jwt = `${unsigned}.${signature.toString('base64url')}`
+  const jwt = `${unsigned}.${base64urlEncode(key.signSync(utf8Encode(unsigned)))}`
   if (contentEncoding === supportedContentEncodings.AES_128_GCM)
     return { Authorization: `vapid t=${jwt}, k=${publicKey}` }
   if (contentEncoding === supportedContentEncodings.AES_GCM) {
