@@ -10,7 +10,7 @@
  * failure and 2 for a usage error. No key, secret or token is ever printed, except the keys that
  * `generate-vapid-keys` is asked to make.
  */
-import { createReadStream, createWriteStream, read } from 'node:fs'
+import { createReadStream, createWriteStream, read, type WriteStream } from 'node:fs'
 import { access, open, readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
@@ -337,6 +337,18 @@ function batchSubject(claims: Record<string, unknown>): string {
   return claims.sub
 }
 
+/** The --out file, open before anything is sent: one that cannot be opened is a usage error. */
+async function openOut(path: string): Promise<WriteStream> {
+  const stream = createWriteStream(path)
+  await new Promise((resolve, reject) => {
+    stream.once('open', resolve)
+    stream.once('error', reject)
+  }).catch(() => {
+    throw new UsageError(`--out: cannot write ${path}`)
+  })
+  return stream
+}
+
 /** `webpush send-many`: one message to every subscription of a JSON-lines file. */
 async function sendManyCommand(
   values: Values,
@@ -369,6 +381,7 @@ async function sendManyCommand(
     values.timeout === undefined
       ? undefined
       : Math.max(1, Math.round(number(values.timeout as string, '--timeout', 0.001) * 1000))
+  const sink = values.out === undefined ? undefined : await openOut(values.out as string)
   const allow = privateNetworkOf(values, () => true)
   const client = createPushClient({
     vapid: { privateKey: values.key as string, subject },
@@ -377,14 +390,24 @@ async function sendManyCommand(
     ...(allow === undefined ? {} : { allowPrivateNetwork: allow }),
     ...(timeoutMs === undefined ? {} : { transport: { timeoutMs } }),
   })
-  const sink = values.out === undefined ? undefined : createWriteStream(values.out as string)
-  const write = (line: string): Promise<void> | undefined => {
-    if (sink === undefined) {
-      out(line)
-      return undefined
-    }
-    if (sink.write(`${line}\n`)) return undefined
-    return new Promise((resolve) => sink.once('drain', resolve))
+  // A write that fails later (a full disk) ends the batch with one line naming the file.
+  let outFailure: Error | undefined
+  const outError = (error: NodeJS.ErrnoException): Error => {
+    outFailure ??= new Error(`--out: cannot write ${values.out}${error.code ? ` (${error.code})` : ''}`)
+    return outFailure
+  }
+  sink?.on('error', outError)
+  const write = async (line: string): Promise<void> => {
+    if (sink === undefined) return out(line)
+    if (outFailure === undefined && !sink.write(`${line}\n`))
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          sink.off('drain', done).off('close', done)
+          resolve()
+        }
+        sink.once('drain', done).once('close', done)
+      })
+    if (outFailure !== undefined) throw outFailure
   }
   const counts: Partial<Record<SendOutcome, number>> = {}
   let sent = 0
@@ -404,15 +427,20 @@ async function sendManyCommand(
         failed++
         counts[result.outcome] = (counts[result.outcome] ?? 0) + 1
       }
-      const wait = write(JSON.stringify(line))
-      if (wait !== undefined) await wait
+      await write(JSON.stringify(line))
       progress.update(sent + gone + failed, sent, gone + failed)
     }
   } finally {
     progress.end()
     await client.close()
     if (sink !== undefined)
-      await new Promise<void>((resolve, reject) => sink.end((e?: Error | null) => (e ? reject(e) : resolve())))
+      await new Promise<void>((resolve, reject) => {
+        if (outFailure === undefined) sink.end((e?: Error | null) => (e ? reject(outError(e)) : resolve()))
+        else {
+          sink.destroy()
+          reject(outFailure)
+        }
+      })
   }
   const byOutcome = Object.entries(counts)
     .map(([outcome, n]) => `${outcome} ${n}`)
@@ -475,26 +503,32 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
   }
 }
 
+/**
+ * What a failure prints after "webpush: " and its exit status: 2 and the usage text for a usage
+ * error, 1 for anything else (a refusal with the service's status and reason, a `WebPushError` with
+ * its code, any other error by its message alone: never a stack).
+ */
+function failure(error: unknown): [text: string, status: 1 | 2] {
+  const code = (error as { code?: unknown } | null)?.code
+  if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')))
+    return [`${(error as Error).message}\n\n${USAGE}`, 2]
+  if (error instanceof PushServiceError)
+    return [
+      `the push service refused the message: ${error.statusCode} ${error.outcome}${error.reason ? `: ${error.reason}` : ''}`,
+      1,
+    ]
+  if (WebPushError.is(error)) return [`${error.message} (${error.code})`, 1]
+  return [error instanceof Error ? error.message : String(error), 1]
+}
+
 async function run(): Promise<void> {
   const write = (stream: NodeJS.WriteStream) => (line: string) => stream.write(line.endsWith('\n') ? line : `${line}\n`)
   try {
     process.exitCode = await main(process.argv.slice(2), write(process.stdout), write(process.stderr))
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`webpush: ${(error as Error).message}\n\n${USAGE}`)
-      process.exitCode = 2
-    } else if (error instanceof PushServiceError) {
-      process.stderr.write(
-        `webpush: the push service refused the message: ${error.statusCode} ${error.outcome}${error.reason ? `: ${error.reason}` : ''}\n`,
-      )
-      process.exitCode = 1
-    } else if (WebPushError.is(error)) {
-      process.stderr.write(`webpush: ${error.message} (${error.code})\n`)
-      process.exitCode = 1
-    } else {
-      process.stderr.write(`webpush: ${(error as Error)?.message ?? String(error)}\n`)
-      process.exitCode = 1
-    }
+    const [text, status] = failure(error)
+    write(process.stderr)(`webpush: ${text}`)
+    process.exitCode = status
   }
 }
 
