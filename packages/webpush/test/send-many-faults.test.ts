@@ -58,8 +58,9 @@ let forbidden: Server
 let forbiddenOrigin = ''
 let forbiddenConnections = 0
 let subscribers: TestSubscriber[] = []
-/** Positions (in `subscribers`) of the unsubscribed ones; the first REMEMBERED_GONE... are forgotten: 404. */
+/** Positions (in `subscribers`) of the unsubscribed ones. */
 const goneSubs = new Set<number>()
+/** The first GONE - REMEMBERED_GONE of them, pushed out of the service's memory: they answer 404. */
 const forgottenSubs = new Set<number>()
 const keys = await generateVapidKeys()
 const vapid = { privateKey: keys.privateKey, subject: 'mailto:ops@example.com' }
@@ -73,8 +74,11 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => forbidden.listen(0, '127.0.0.1', resolve))
   forbiddenOrigin = `https://127.0.0.1:${(forbidden.address() as { port: number }).port}`
-  // One virtual user agent per subscription: each has its own keys and its own count of what it
-  // received, which is how deliveries are counted per subscription. About 1 ms each.
+  // One test subscriber per subscription: each is a channel of the service with its own keys and
+  // its own count of what arrived (`pending`), which is how deliveries are counted per
+  // subscription. Test subscribers have no uaid to share; the WebSocket side's uaids hold at most
+  // 1000 channels each and would need a protocol client. A subscribe is one key pair: a few
+  // seconds for all 10,000.
   subscribers = []
   for (let i = 0; i < SUBSCRIPTIONS; i++)
     subscribers.push(await service.subscribe({ applicationServerKey: keys.publicKey }))
