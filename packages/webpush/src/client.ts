@@ -128,6 +128,10 @@ export interface ClientCore {
   transport: Transport
   /** The encryption workers, when `workers` asked for any. */
   pool: EncryptPool | undefined
+  /** Aborted when `close()` is called: batches stop reading and finish what they hold. */
+  closing: AbortSignal
+  /** Makes `close()` wait for `work` (a batch finishing what it holds) before it closes the transport. */
+  track(work: Promise<unknown>): void
 }
 
 /**
@@ -197,9 +201,22 @@ export function createClientCore(options: PushClientOptions): { client: PushClie
     return checkMessageOptions(merged)
   }
 
+  const closing = new AbortController()
+  /** Sends and batches in flight, which `close()` lets finish. */
+  const active = new Set<Promise<unknown>>()
+  const track = (work: Promise<unknown>): void => {
+    active.add(work)
+    const forget = (): void => {
+      active.delete(work)
+    }
+    work.then(forget, forget)
+  }
+
   const core: ClientCore = {
     transport,
     pool,
+    closing: closing.signal,
+    track,
     async prepare(subscription, data, options) {
       const given = toOptionsObject<PushClientSendOptions>(options, 'options')
       checkOptionNames(given, SEND_OPTIONS, 'options')
@@ -209,8 +226,6 @@ export function createClientCore(options: PushClientOptions): { client: PushClie
   }
 
   let closed: Promise<void> | undefined
-  /** Sends in flight, which `close()` lets finish. */
-  const sending = new Set<Promise<unknown>>()
   const client: PushClient = {
     async send(subscription, data, options) {
       if (closed !== undefined) throw new WebPushError('ERR_WP_CLOSED', 'the push client is closed')
@@ -218,11 +233,7 @@ export function createClientCore(options: PushClientOptions): { client: PushClie
       const sent = core
         .prepare(subscription, data, options)
         .then((request) => transport.send(request, signal === undefined ? {} : { signal }))
-      sending.add(sent)
-      const forget = (): void => {
-        sending.delete(sent)
-      }
-      sent.then(forget, forget)
+      track(sent)
       return sent
     },
     sendMany(subscriptions, data, options) {
@@ -232,7 +243,9 @@ export function createClientCore(options: PushClientOptions): { client: PushClie
     },
     close() {
       closed ??= (async () => {
-        await Promise.allSettled(sending)
+        // Batches see this at once (their listeners run within abort()) and stop reading.
+        closing.abort()
+        while (active.size > 0) await Promise.allSettled([...active])
         await Promise.all([owned ? transport.close() : undefined, pool?.close()])
       })()
       return closed

@@ -191,6 +191,11 @@ async function* run(
   let sourceDone = false
   let sourceError: { error: unknown } | undefined
   let aborted = false
+  /** The source ended by itself (not stopped by an abort or a close). */
+  let exhausted = false
+  /** `close()` was called on the client: read no more, finish what is held, then end with ERR_WP_CLOSED. */
+  let closing = false
+  let drained: (() => void) | undefined
   let wake: (() => void) | undefined
   const notify = (): void => {
     const w = wake
@@ -200,9 +205,18 @@ async function* run(
   const byOutcome: Partial<Record<SendOutcome, number>> = {}
   let done = 0
 
+  /** Tells a closing client that this batch holds nothing more. */
+  const checkDrained = (): void => {
+    if (drained !== undefined && held === 0 && !reading) {
+      drained()
+      drained = undefined
+    }
+  }
+
   const finish = (result: SendResult): void => {
     held--
     results.push(result)
+    checkDrained()
     notify()
   }
 
@@ -224,6 +238,14 @@ async function* run(
     for (const queue of queues.values()) for (const start of queue.splice(0)) start(false)
     queues.clear()
     if (!reading) stopSource()
+    notify()
+  }
+
+  const onClose = (): void => {
+    closing = true
+    if (!reading) stopSource()
+    // The client's close() waits for this before it closes the transport and the workers.
+    if (held > 0 || reading) core.track(new Promise<void>((resolve) => (drained = resolve)))
     notify()
   }
 
@@ -330,18 +352,22 @@ async function* run(
     Promise.resolve(next).then(
       (step) => {
         reading = false
-        if (step.done) sourceDone = true
-        else {
+        if (step.done) {
+          sourceDone = true
+          exhausted = true
+        } else {
           held++
           void process({ index: index++, subscription: step.value })
         }
-        if (aborted) stopSource()
+        if (aborted || closing) stopSource()
+        checkDrained()
         notify()
       },
       (error: unknown) => {
         reading = false
         sourceError = { error }
         sourceDone = true
+        checkDrained()
         notify()
       },
     )
@@ -349,6 +375,8 @@ async function* run(
 
   if (signal?.aborted) onAbort()
   else signal?.addEventListener('abort', onAbort, { once: true })
+  if (core.closing.aborted) onClose()
+  else core.closing.addEventListener('abort', onClose, { once: true })
   try {
     for (;;) {
       pump()
@@ -370,8 +398,14 @@ async function* run(
       })
     }
     if (sourceError !== undefined) throw sourceError.error
+    if (closing && !exhausted && !aborted)
+      throw new WebPushError(
+        'ERR_WP_CLOSED',
+        `the push client was closed during the batch: ${done} subscriptions were read and answered, the rest were not read`,
+      )
   } finally {
     signal?.removeEventListener('abort', onAbort)
+    core.closing.removeEventListener('abort', onClose)
     if (!sourceDone || held > 0) {
       // The consumer stopped early: stop reading and abort what is in flight.
       aborted = true
