@@ -49,6 +49,20 @@ describe('createPushClient', () => {
     }
   })
 
+  it('allowPrivateNetwork names an origin however it is spelt (a trailing slash, upper case), and only it', async () => {
+    const spelt = `${new URL(service.url).origin.toUpperCase().replace('HTTP://', 'http://')}/`
+    const client = createPushClient({ vapid, allowPrivateNetwork: [spelt] })
+    try {
+      const sub = await service.subscribe({ applicationServerKey: keys.publicKey })
+      expect((await client.send(sub.subscription, 'spelt')).status).toBe(201)
+      expect((await sub.next({ timeoutMs: 5000 })).text).toBe('spelt')
+      const other = { ...sub.subscription, endpoint: sub.subscription.endpoint.replace('127.0.0.1', 'localhost') }
+      await expect(client.send(other, 'no')).rejects.toMatchObject({ code: 'ERR_WP_INVALID_ARGUMENT' })
+    } finally {
+      await client.close()
+    }
+  })
+
   it('bad input rejects before any I/O', async () => {
     const client = createPushClient({ vapid, allowPrivateNetwork })
     try {

@@ -96,10 +96,22 @@ export function toOptionsObject<T extends object>(value: unknown, field: string)
   return value as Partial<T>
 }
 
-/** Whether `allowPrivateNetwork` lets `url` be `http:`: `true`, or a list naming its origin. */
+/**
+ * Whether `allowPrivateNetwork` lets `url` be `http:`: `true`, or a list naming its origin, compared
+ * as `URL.origin` spells it (as the transport compares), so `http://127.0.0.1:8090/` names it too.
+ */
 function allowsHttp(allowPrivateNetwork: boolean | readonly string[] | undefined, url: URL): boolean {
   if (allowPrivateNetwork === true) return true
-  return Array.isArray(allowPrivateNetwork) && allowPrivateNetwork.includes(url.origin)
+  if (!Array.isArray(allowPrivateNetwork)) return false
+  const origin = url.origin
+  return allowPrivateNetwork.some((entry: unknown) => {
+    if (entry === origin) return true
+    try {
+      return typeof entry === 'string' && new URL(entry).origin === origin
+    } catch {
+      return false // the transport refuses the list, naming the entry
+    }
+  })
 }
 
 /** A checked subscription: the endpoint URL and the receiver's keys as bytes. */
