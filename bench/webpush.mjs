@@ -13,7 +13,7 @@
 //     with the default `workers`, with `workers: 0` and with `workers: 'auto'`;
 //   - web-push's sendNotification(subscription, payload, { vapidDetails, TTL }), `concurrency`
 //     calls in flight, through https.globalAgent (Node 20's keeps connections alive: keepAlive true,
-//     a 5 s idle timeout, no limit on sockets per host, so it opens one TLS connection per call in flight).
+//     a 5 s idle timeout, no limit on sockets per host: one TLS connection per call in flight).
 // Every message must get 201 (a failed run is an error, not a number). The sender's CPU is
 // `process.cpuUsage()` (user + system) of the client process, which counts all its threads (worker
 // threads included); the sink's CPU is read from /proc on Linux.
@@ -23,14 +23,20 @@
 // was faster in part 1 (or `--million-protocol`). RSS and heap used are printed every tenth of the
 // run, peak RSS is sampled every 250 ms, and every result must be counted and ok.
 //
-// The parent checks the sink answered exactly as many requests as the clients counted.
+// The parent checks the sink answered exactly as many requests as the clients counted. With
+// --skip-pipeline or --skip-million, the skipped part's figures are carried over from the previous
+// results file, marked `carriedOverFrom` with the date of the run that measured them.
 // It runs against the BUILT packages (`pnpm bench` builds first).
-//   node bench/webpush.mjs [--messages n] [--rounds n] [--million n] [--million-protocol h1|h2] [--million-payload bytes]
-//     [--only text] [--concurrency 50,200] [--skip-million] [--skip-pipeline] [--profile dir]
-// `--only` keeps the part 1 candidate of that name, or those whose name contains the text (without web-push, no ratio); `--profile dir` runs the part 1 client with `node --cpu-prof` into dir (summarise a profile
-// with `node bench/lib/cpuprofile.mjs FILE`). Prints tables and writes bench/results/webpush.json.
+//   node bench/webpush.mjs [--messages n] [--rounds n] [--concurrency 50,200] [--million n]
+//     [--million-protocol h1|h2] [--million-payload bytes] [--skip-pipeline] [--skip-million]
+//     [--only name] [--profile dir]
+// `--only` keeps the part 1 candidate of that name, or those whose name contains the text (without
+// web-push, no ratio); `--profile dir` runs the part 1 client with `node --cpu-prof` into dir
+// (summarise a profile with `node bench/lib/cpuprofile.mjs FILE`); neither writes the results file.
+// Prints tables and writes bench/results/webpush.json.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import https from 'node:https'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -162,7 +168,25 @@ async function parent() {
   } finally {
     proc.kill()
   }
+  if (args.only !== undefined || args.profile !== undefined) {
+    console.log('\n(--only or --profile: a partial or profiled run, bench/results/webpush.json left as it was)')
+    return
+  }
+  // A part skipped in this run keeps its figures from the previous file, marked with their date.
+  const previous = readPrevious()
+  for (const part of ['pipeline', 'million'])
+    if (output[part] === undefined && previous?.[part] !== undefined)
+      output[part] = { ...previous[part], carriedOverFrom: previous[part].carriedOverFrom ?? previous.date }
   console.log(`\nwrote ${save('webpush', output)}`)
+}
+
+/** The last bench/results/webpush.json, if any. */
+function readPrevious() {
+  try {
+    return JSON.parse(readFileSync(join(here, 'results', 'webpush.json'), 'utf8'))
+  } catch {
+    return undefined
+  }
 }
 
 /** The protocol of the faster default @wp/webpush row of part 1, averaged over the concurrencies (h1 without part 1). */
