@@ -174,6 +174,11 @@ function readMessage<B>(
   const opts = toOptions<EncryptWebPushOptions>(options, 'options')
   const encoding = toContentEncoding(opts.encoding)
   let padding = 0
+  if (multiRecord && opts.padding !== undefined)
+    throw new WebPushError(
+      'ERR_WP_INVALID_ARGUMENT',
+      'padding is not an option of a multi-record message (web-push pads nothing)',
+    )
   if (!multiRecord) {
     const room = maxPlaintextLength(encoding)
     if (data.length > room)

@@ -294,6 +294,15 @@ describe('encryptWebPushMultiRecordSync: web-push 3.6’s records', () => {
       }
   })
 
+  it('refuses padding (web-push pads nothing) rather than ignore it', () => {
+    for (const padding of [0, 10, 'max'])
+      expect(() =>
+        encryptWebPushMultiRecordSync('x', subscriptionKeys, { padding } as unknown as Record<string, never>),
+      ).toThrow(
+        expect.objectContaining({ code: 'ERR_WP_INVALID_ARGUMENT', message: expect.stringMatching(/^padding/) }),
+      )
+  })
+
   for (const encoding of ['aes128gcm', 'aesgcm'] as const)
     it(`${encoding}: as many 4096-byte records as web-push writes, each decrypted by http_ece`, () => {
       const receiver = nodeReceiver()
