@@ -226,8 +226,8 @@ async function syncSubscription() {
 // --- sending ----------------------------------------------------------------------------------
 
 async function send(to) {
-  const title = ui.title.value.trim()
-  if (title === '' || title.length > 200) {
+  const title = ui.title.value
+  if (title.trim() === '' || [...title].length > 200) {
     ui.title.setAttribute('aria-invalid', 'true')
     ui.title.focus()
     announce('Title: write 1 to 200 characters.')
@@ -320,14 +320,14 @@ async function loadDeliveries() {
 
 function addReceived(push) {
   const item = document.createElement('li')
-  item.append(span('title', push.title), ' ', span('body', push.body))
+  item.append(span('title', push.title), ' ', timeElement(push.receivedAt))
+  if (push.body) item.append(span('body', push.body))
   if (push.url) {
     const link = document.createElement('a')
     link.href = push.url
-    link.textContent = 'open'
-    item.append(' ', link)
+    link.textContent = push.url
+    item.append(link)
   }
-  item.append(' ', timeElement(push.receivedAt))
   ui.received.prepend(item)
   trim(ui.received, ui.receivedEmpty)
 }

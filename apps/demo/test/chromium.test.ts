@@ -133,35 +133,62 @@ describe('the demo in Chromium', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG')
   })
 
-  it('meets WCAG AA contrast for its text and controls', async () => {
-    const failures = await page.evaluate(() => {
-      const channel = (c: number) => {
-        const s = c / 255
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
-      }
-      const parse = (color: string) => (color.match(/[\d.]+/g) ?? []).map(Number)
-      const luminance = ([r = 0, g = 0, b = 0]: number[]) =>
-        0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-      const background = (element: Element | null): number[] => {
-        for (let e = element; e; e = e.parentElement) {
-          const [r = 0, g = 0, b = 0, a = 1] = parse(getComputedStyle(e).backgroundColor)
-          if (a > 0 && getComputedStyle(e).backgroundColor !== 'rgba(0, 0, 0, 0)') return [r, g, b]
-        }
-        return [255, 255, 255]
-      }
-      const out: string[] = []
-      for (const element of document.querySelectorAll('h1, h2, p, label, button:not(:disabled), li span, li time, a')) {
-        if (!(element as HTMLElement).offsetParent || (element.textContent ?? '').trim() === '') continue
-        const fg = luminance(parse(getComputedStyle(element).color))
-        const bg = luminance(background(element))
-        const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)
-        if (ratio < 4.5)
-          out.push(`${element.tagName}.${element.className} "${element.textContent?.trim()}": ${ratio.toFixed(2)}`)
-      }
-      return out
+  it('updates Deliveries live from the event stream when someone else sends', async () => {
+    const before = (await listTexts(page, 'Deliveries')).length
+    const { status } = await demoApi(demo!.url, token).call('POST', '/api/notify', {
+      title: 'From elsewhere',
+      body: 'Sent through the API, not by this page',
+      to: 'all',
     })
-    expect(failures).toEqual([])
+    expect(status).toBe(200)
+    await page.waitForFunction(
+      (n: number) => document.querySelectorAll('#deliveries > li').length >= n,
+      { timeout: 15_000 },
+      before + 1,
+    )
+    // Only the live subscriber is left (the gone one was removed), so exactly one new delivery.
+    expect((await listTexts(page, 'Deliveries'))[0]).toMatch(/^created 201 /)
   })
+
+  for (const scheme of ['light', 'dark'] as const)
+    it(`meets WCAG AA contrast for its text and controls (${scheme} scheme)`, async () => {
+      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }])
+      const failures = await page.evaluate(() => {
+        const channel = (c: number) => {
+          const s = c / 255
+          return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
+        }
+        const parse = (color: string) => (color.match(/[\d.]+/g) ?? []).map(Number)
+        const luminance = ([r = 0, g = 0, b = 0]: number[]) =>
+          0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+        const background = (element: Element | null): number[] => {
+          for (let e = element; e; e = e.parentElement) {
+            const [r = 0, g = 0, b = 0, a = 1] = parse(getComputedStyle(e).backgroundColor)
+            if (a > 0 && getComputedStyle(e).backgroundColor !== 'rgba(0, 0, 0, 0)') return [r, g, b]
+          }
+          return [255, 255, 255]
+        }
+        const out: string[] = []
+        for (const element of document.querySelectorAll(
+          'h1, h2, p, label, button, input, textarea, li span, li time, a',
+        )) {
+          const text =
+            element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement
+              ? 'field'
+              : element.textContent
+          if (!(element as HTMLElement).offsetParent || (text ?? '').trim() === '') continue
+          const fg = luminance(parse(getComputedStyle(element).color))
+          const bg = luminance(background(element))
+          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)
+          if (ratio < 4.5)
+            out.push(`${element.tagName}.${element.className} "${element.textContent?.trim()}": ${ratio.toFixed(2)}`)
+        }
+        return { out, page: luminance(background(document.body)) }
+      })
+      // The scheme took effect: a light page in light, a dark one in dark.
+      expect(scheme === 'light' ? failures.page > 0.5 : failures.page < 0.1).toBe(true)
+      expect(failures.out).toEqual([])
+    })
 
   it('announces an API error in the polite status region', async () => {
     await page.locator(control('textbox', 'Message')).fill('x'.repeat(5000))

@@ -6,6 +6,7 @@
  * through its API. The page is on http://127.0.0.1, a secure context, so service workers and push
  * work without TLS.
  */
+import { mkdir } from 'node:fs/promises'
 import type { Browser, Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Demo } from '../src/index.js'
@@ -25,6 +26,8 @@ import {
   waitForItem,
   waitForState,
 } from './browser.js'
+
+const ARTIFACTS = new URL('../test-artifacts/', import.meta.url)
 
 let dataDir: { path: string; remove(): Promise<void> }
 let demo: Demo | undefined
@@ -104,10 +107,18 @@ describe('the demo in a real Firefox', () => {
       })),
     )
     expect(received).toEqual([{ title, body: message, elements: 0 }])
+    // The service worker showed it as a notification too (a silent push would cost the subscription).
+    const notifications = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready
+      return (await registration.getNotifications()).map((n) => ({ title: n.title, body: n.body }))
+    })
+    expect(notifications).toContainEqual({ title, body: message })
     await waitForItem(page, 'Deliveries', ['created', 'this browser'])
     const [delivery] = await api.deliveries()
     expect(delivery).toMatchObject({ outcome: 'created', status: 201 })
     expect(errors).toEqual([])
+    await mkdir(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: new URL('firefox.png', ARTIFACTS).pathname as `${string}.png`, fullPage: true })
   })
 
   it('Unsubscribe: the browser unsubscribes and the server removes the subscription', async () => {
