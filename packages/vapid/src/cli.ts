@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { WebPushError } from '@wp/ece'
@@ -20,7 +20,7 @@ import { base64urlEncode, equalBytes } from '@wp/ece/utils'
 import { parseVapidAuthorization } from './authorization.js'
 import { audienceOf, vapidHeaders } from './headers.js'
 import { checkAudience } from './internal/claims.js'
-import { readKeyFile } from './internal/read-key-file.js'
+import { readBoundedFile, readKeyFile } from './internal/read-key-file.js'
 import { readVapidKeyFile } from './key-file.js'
 import { generateVapidKeys, importPublicKey, importVapidKey } from './keys.js'
 import { verifyVapidToken } from './token.js'
@@ -113,19 +113,15 @@ function tokenOfHeader(value: string, publicKey: Uint8Array, keyFile: string): s
   return credentials.token
 }
 
+/** The most a claims file may hold. */
+const MAX_JSON_BYTES = 64 * 1024
+
 async function readJson(path: string, what: string): Promise<Record<string, unknown>> {
-  let text: string
+  // Bounded like a key file: a claims file is a few hundred bytes, and a device or a pipe that never
+  // ends must not be read whole.
+  const bytes = await readBoundedFile(path, MAX_JSON_BYTES, 'ERR_WP_INVALID_ARGUMENT', `${what} file`)
   try {
-    text = await readFile(path, 'utf8')
-  } catch (cause) {
-    const code = (cause as { code?: string }).code
-    throw new WebPushError(
-      'ERR_WP_INVALID_ARGUMENT',
-      code === 'ENOENT' ? `no ${what} file at ${path}` : `cannot read ${path}`,
-    )
-  }
-  try {
-    const value = JSON.parse(text)
+    const value = JSON.parse(new TextDecoder().decode(bytes))
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object')
     return value
   } catch {

@@ -279,6 +279,22 @@ describe.concurrent('vapid CLI', () => {
     expect(readdirSync(dir).sort()).toEqual(['claims.json', 'path.json', 'private_key.pem', 'public_key.pem'])
   })
 
+  it('sign reads at most 64 KiB of a claims file: a larger one, or one that never ends, is refused', async ({
+    expect,
+  }) => {
+    const { dir } = await keyFolder()
+    writeFileSync(join(dir, 'big.json'), `{"sub":"${SUB}","aud":"${AUD}","x":"${'a'.repeat(70_000)}"}`)
+    const started = Date.now()
+    const [big, endless] = await Promise.all([
+      vapid(dir, 'sign', '--claims', 'big.json'),
+      vapid(dir, 'sign', '--claims', '/dev/zero'),
+    ])
+    failed(expect, big, 1, 'ERR_WP_INVALID_ARGUMENT')
+    expect(big.stderr).toContain('larger than 65536 bytes')
+    failed(expect, endless, 1, 'ERR_WP_INVALID_ARGUMENT')
+    expect(Date.now() - started).toBeLessThan(20_000)
+  })
+
   it('application-server-key and --applicationServerKey print the key; a missing key fails and creates nothing', async ({
     expect,
   }) => {
