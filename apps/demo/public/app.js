@@ -268,6 +268,13 @@ function span(className, text) {
   return element
 }
 
+/** Who a delivery went to: this browser, or another subscription by its id. */
+function whoText(subscriptionId) {
+  return subscriptionId !== '' && subscriptionId === state.subscriptionId
+    ? 'this browser'
+    : `subscription ${subscriptionId || '?'}`
+}
+
 /** Keeps a list newest first, at most MAX_ENTRIES long, and its empty-state hint in step. */
 function trim(list, empty) {
   while (list.children.length > MAX_ENTRIES) list.lastElementChild.remove()
@@ -290,8 +297,9 @@ function addDelivery(delivery, live = false) {
   const outcome = String(delivery.outcome ?? 'unknown')
   item.append(span(`outcome outcome-${outcome.replace(/[^a-z-]/g, '')}`, outcome))
   if (delivery.status !== null && delivery.status !== undefined) item.append(' ', span('code', String(delivery.status)))
-  const mine = state.subscriptionId !== null && String(delivery.subscriptionId) === state.subscriptionId
-  item.append(' ', span('who', mine ? 'this browser' : `subscription ${delivery.subscriptionId ?? '?'}`))
+  item.dataset.subscription = String(delivery.subscriptionId ?? '')
+  const mine = state.subscriptionId !== null && item.dataset.subscription === state.subscriptionId
+  item.append(' ', span('who', whoText(item.dataset.subscription)))
   if (delivery.endpoint) {
     let origin = ''
     try {
@@ -383,6 +391,12 @@ function render() {
   ui.unsubscribe.disabled = state.busy || Boolean(state.unsupported) || state.subscription === null
   ui.sendMe.disabled = state.busy || !state.token || !subscribed
   ui.sendAll.disabled = state.busy || !state.token
+  // Deliveries listed before this browser's subscription id was known name it now.
+  for (const item of ui.deliveries.children) {
+    const who = item.querySelector('.who')
+    const text = whoText(item.dataset.subscription)
+    if (who && who.textContent !== text) who.textContent = text
+  }
   ui.tokenState.textContent = state.token
     ? 'A token is saved in this browser: sending and the delivery list work.'
     : 'Sending needs the admin token the server printed (its URL ends with #token=…).'
