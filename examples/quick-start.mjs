@@ -1,6 +1,6 @@
 // End to end on this machine: a local push service, a subscriber, and a message encrypted with
 // @wp/ece, signed with @wp/vapid and delivered with @wp/transport, in both encodings.
-// Run with `npm run demo` (it builds the packages first).
+// Run with `npm run example` (it builds the packages first).
 import { encryptWebPush } from '@wp/ece'
 import { startPushService } from '@wp/push-service'
 import { createTransport } from '@wp/transport'
