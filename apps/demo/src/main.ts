@@ -22,22 +22,7 @@ async function main(): Promise<void> {
     return
   }
   const demo = await createDemo(config)
-  const firefoxScript = relative(process.cwd(), fileURLToPath(new URL('./firefox.js', import.meta.url)))
-  const lines = [
-    `@wp/demo listening on ${demo.url} (push service: ${demo.config.pushService})`,
-    '',
-    `  Open: ${demo.adminUrl}`,
-  ]
-  if (demo.localPushService !== undefined)
-    lines.push(
-      `  Local push service: ${demo.localPushService.url} (Firefox connects to ${demo.localPushService.webSocketUrl})`,
-      '',
-      '  A Firefox that uses the local push service (fresh profile, the demo opened in it):',
-      `    node ${firefoxScript} '${demo.adminUrl}'`,
-    )
-  lines.push('', `  Data: ${demo.config.dataDir}`, '  Stop: Ctrl+C', '')
-  process.stdout.write(`${lines.join('\n')}\n`)
-
+  // Before anything is printed: whoever reads the URL may signal at once.
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return
@@ -61,6 +46,21 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+  const firefoxScript = relative(process.cwd(), fileURLToPath(new URL('./firefox.js', import.meta.url)))
+  const lines = [
+    `@wp/demo listening on ${demo.url} (push service: ${demo.config.pushService})`,
+    '',
+    `  Open: ${demo.adminUrl}`,
+  ]
+  if (demo.localPushService !== undefined)
+    lines.push(
+      `  Local push service: ${demo.localPushService.url} (Firefox connects to ${demo.localPushService.webSocketUrl})`,
+      '',
+      '  A Firefox that uses the local push service (fresh profile, the demo opened in it):',
+      `    node ${firefoxScript} '${demo.adminUrl}'`,
+    )
+  lines.push('', `  Data: ${demo.config.dataDir}`, '  Stop: Ctrl+C', '')
+  process.stdout.write(`${lines.join('\n')}\n`)
 }
 
 main().catch((error: unknown) => {

@@ -105,6 +105,9 @@ describe('the start command', () => {
   it('generates a token when DEMO_TOKEN is unset, and says REDIS_URL is ignored', async () => {
     const { child, output } = await start({ REDIS_URL: 'redis://127.0.0.1:6379' })
     expect(output()).toMatch(/#token=[A-Za-z0-9_-]{43}\n/)
+    // The notice is on stderr, the URL on stdout: two pipes, read in either order.
+    for (let i = 0; i < 40 && !output().includes('REDIS_URL is ignored'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 50))
     expect(output()).toContain('REDIS_URL is ignored')
     child.kill('SIGTERM')
     expect((await exited(child, 5000)).code).toBe(0)
