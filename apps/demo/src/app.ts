@@ -26,6 +26,8 @@ export interface AppDeps {
   signal: AbortSignal
   /** Where unexpected errors are reported. */
   log: (line: string) => void
+  /** The most subscriptions stored: anyone who can load the page can add one. */
+  maxSubscriptions: number
 }
 
 const DEFAULT_DELIVERIES = 50
@@ -85,8 +87,19 @@ export function createApp(deps: AppDeps): Hono {
 
   app.post('/api/subscriptions', async (c) => {
     const subscription = checkSubscription(await readJson(c.req.raw), localOrigin)
-    const { id, created } = store.upsertSubscription(subscription.endpoint, subscription.p256dh, subscription.auth)
-    return c.json({ id }, created ? 201 : 200)
+    const stored = store.upsertSubscription(
+      subscription.endpoint,
+      subscription.p256dh,
+      subscription.auth,
+      deps.maxSubscriptions,
+    )
+    if (stored === undefined)
+      throw new HttpError(
+        503,
+        'ERR_WP_TOO_MANY_SUBSCRIPTIONS',
+        `the demo holds at most ${deps.maxSubscriptions} subscriptions; unsubscribe some first`,
+      )
+    return c.json({ id: stored.id }, stored.created ? 201 : 200)
   })
 
   app.delete('/api/subscriptions', async (c) => {

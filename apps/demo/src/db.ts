@@ -48,7 +48,16 @@ export interface Store {
   /** The connection, for tests and tools. */
   readonly db: Database.Database
   /** Adds a subscription, or, for a known endpoint, replaces its keys and keeps its id. */
-  upsertSubscription(endpoint: string, p256dh: string, auth: string): { id: string; created: boolean }
+  /**
+   * Stores a subscription, or replaces the keys of the one with this endpoint (its id stays). A new
+   * one is refused (undefined) once `max` are stored.
+   */
+  upsertSubscription(
+    endpoint: string,
+    p256dh: string,
+    auth: string,
+    max?: number,
+  ): { id: string; created: boolean } | undefined
   /** Deletes the subscription with this endpoint; false when there is none. */
   deleteSubscriptionByEndpoint(endpoint: string): boolean
   /** Deletes the subscription with this id (a gone one); false when there is none. */
@@ -181,19 +190,21 @@ export function openStore(dataDir: string): Store {
   )
   const newest = db.prepare<[number], DeliveryRecord>('SELECT * FROM deliveries ORDER BY id DESC LIMIT ?')
 
-  const upsert = db.transaction((endpoint: string, p256dh: string, auth: string) => {
+  const upsert = db.transaction((endpoint: string, p256dh: string, auth: string, max: number) => {
     const known = findByEndpoint.get(endpoint)
     if (known !== undefined) {
       updateKeys.run(p256dh, auth, known.id)
       return { id: String(known.id), created: false }
     }
+    if ((count.get()?.n ?? 0) >= max) return undefined
     const info = insertSubscription.run(endpoint, p256dh, auth, new Date().toISOString())
     return { id: String(info.lastInsertRowid), created: true }
   })
 
   return {
     db,
-    upsertSubscription: (endpoint, p256dh, auth) => upsert.immediate(endpoint, p256dh, auth),
+    upsertSubscription: (endpoint, p256dh, auth, max = Number.POSITIVE_INFINITY) =>
+      upsert.immediate(endpoint, p256dh, auth, max),
     deleteSubscriptionByEndpoint: (endpoint) => deleteByEndpoint.run(endpoint).changes > 0,
     deleteSubscription: (id) => deleteById.run(toRowId(id)).changes > 0,
     listSubscriptions: () =>

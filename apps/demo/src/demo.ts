@@ -15,12 +15,17 @@ import { createEventHub } from './internal/events.js'
 import { errorBody } from './internal/http-error.js'
 import { loadOrCreateVapidKey } from './vapid-key.js'
 
+/** Subscriptions the demo stores at most, unless told otherwise. */
+const DEFAULT_MAX_SUBSCRIPTIONS = 10_000
+
 /** Options of {@link createDemo}: any setting (see `DemoConfig`), plus these. */
 export interface DemoOptions extends Partial<DemoConfig> {
   /** The page's folder (default: the package's `public/`). */
   publicDir?: string
   /** Event streams open at once (default 32). */
   maxEventStreams?: number
+  /** Subscriptions stored at most (default 10000): `POST /api/subscriptions` needs no token. */
+  maxSubscriptions?: number
   /** How often an idle event stream gets a keep-alive comment, in ms (default 15000). */
   keepAliveMs?: number
   /** Where notices and unexpected errors go (default: stderr). */
@@ -89,7 +94,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  * await demo.close()
  */
 export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
-  const { publicDir, maxEventStreams, keepAliveMs, log: logOption, ...settings } = options
+  const { publicDir, maxEventStreams, maxSubscriptions, keepAliveMs, log: logOption, ...settings } = options
   const log = logOption ?? ((line: string) => process.stderr.write(`${line}\n`))
   const config = resolveConfig(settings)
   if (config.redisUrl !== undefined)
@@ -138,6 +143,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
       publicDir: publicDir ?? fileURLToPath(new URL('../public', import.meta.url)),
       signal: shutdown.signal,
       log,
+      maxSubscriptions: maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS,
     })
     const server = createAdaptorServer({
       fetch: (request: Request) => {
