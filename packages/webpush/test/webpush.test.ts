@@ -18,6 +18,7 @@ import {
   type WebPushOptions,
   webpush,
 } from '../src/index.js'
+import { runOnSources } from './sources.js'
 
 const run = promisify(execFile)
 const service: PushService = await startPushService()
@@ -372,16 +373,7 @@ describe('a script calling webpush() once', () => {
         "const settled = Date.now()\nprocess.on('exit', () => console.log(r.status, Date.now() - settled))\n",
     )
     const started = Date.now()
-    const { stdout } = await run(
-      process.execPath,
-      [
-        '--conditions=@wp/source',
-        '--import',
-        new URL('../../../scripts/ts-source/register.mjs', import.meta.url).href,
-        script,
-      ],
-      { timeout: 20_000, cwd: new URL('..', import.meta.url).pathname },
-    )
+    const stdout = await runOnSources(script)
     // The process ends as soon as the call settles: nothing it opened (a kept-alive connection, a
     // timer) holds it. An unclosed transport keeps it for the connection's keep-alive time (seconds).
     const [status, lingerMs] = stdout.trim().split(' ').map(Number)

@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { decryptWebPush, generateSubscriptionKeys, WebPushError } from '@wp/ece'
 import { type PushService, startPushService } from '@wp/push-service'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createClientCore } from '../src/client.js'
 import { createPushClient, generateVapidKeys } from '../src/index.js'
 import { createEncryptPool, HIGH_WATER } from '../src/internal/encrypt-pool.node.js'
+import { runOnSources } from './sources.js'
 
-const run = promisify(execFile)
 const service: PushService = await startPushService()
 const allowPrivateNetwork = [new URL(service.url).origin]
 const vapidKeys = await generateVapidKeys()
@@ -142,16 +140,7 @@ describe('the encryption pool', () => {
           "await p.encrypt({ payload: new Uint8Array(10), p256dh: r.publicKey, auth: r.auth, encoding: 'aes128gcm' })\n" +
           "const settled = Date.now()\nprocess.on('exit', () => console.log(p.counts.workers, Date.now() - settled))\n",
       )
-      const { stdout } = await run(
-        process.execPath,
-        [
-          '--conditions=@wp/source',
-          '--import',
-          new URL('../../../scripts/ts-source/register.mjs', import.meta.url).href,
-          script,
-        ],
-        { timeout: 20_000, cwd: new URL('..', import.meta.url).pathname },
-      )
+      const stdout = await runOnSources(script)
       const [onWorker, lingerMs] = stdout.trim().split(' ').map(Number)
       expect(onWorker).toBe(1)
       expect(lingerMs).toBeLessThan(1000)
