@@ -1,6 +1,6 @@
 /**
- * Reading a VAPID key file: Node only (it reads the file with node:fs/promises), kept apart from the
- * rest of the package, which runs on every runtime.
+ * Reading a VAPID key file: where a file system exists (Node, Bun, Deno). Elsewhere the read is
+ * refused with `ERR_WP_VAPID_KEY`, and the entry still bundles: no `node:` module is reachable.
  */
 import { readKeyFile } from './internal/read-key-file.js'
 import { importVapidKeySync, type VapidKey } from './keys.js'

@@ -1,54 +1,13 @@
-/** Bounded reads of small files (Node only: node:fs/promises, imported when first needed). */
-import { WebPushError, type WebPushErrorCode } from '@wp/ece/utils'
+/** Bounded reads of small files: through node:fs/promises in Node, Bun and Deno, refused elsewhere. */
+import { readBoundedFile } from '#read-file'
 import { MAX_KEY_INPUT_BYTES } from './key-formats.js'
 
-/**
- * The bytes of a small file, reading at most `limit` bytes and one more: a larger file, or one that
- * never ends (a device, a pipe), is refused without being read whole.
- * @param what names the file in messages ("VAPID key file", "claims file")
- * @throws WebPushError with `code` when the file is missing, unreadable or larger than `limit`
- */
-export async function readBoundedFile(
-  path: string,
-  limit: number,
-  code: WebPushErrorCode,
-  what: string,
-): Promise<Uint8Array> {
-  const { open } = await import('node:fs/promises')
-  const unreadable = (cause: unknown): WebPushError => {
-    const errno = (cause as { code?: string }).code
-    return new WebPushError(
-      code,
-      errno === 'ENOENT' ? `no ${what} at ${path}` : `cannot read the ${what} ${path} (${errno ?? 'error'})`,
-      { cause },
-    )
-  }
-  let file: Awaited<ReturnType<typeof open>>
-  try {
-    file = await open(path, 'r')
-  } catch (cause) {
-    throw unreadable(cause)
-  }
-  try {
-    const buffer = new Uint8Array(limit + 1)
-    let length = 0
-    while (length < buffer.length) {
-      const { bytesRead } = await file.read(buffer, length, buffer.length - length, null)
-      if (bytesRead === 0) break
-      length += bytesRead
-    }
-    if (length > limit) throw new WebPushError(code, `the ${what} ${path} is larger than ${limit} bytes`)
-    return buffer.subarray(0, length)
-  } catch (cause) {
-    throw WebPushError.is(cause) ? cause : unreadable(cause)
-  } finally {
-    await file.close()
-  }
-}
+export { readBoundedFile }
 
 /**
  * The bytes of a key file (Node), at most {@link MAX_KEY_INPUT_BYTES}; a key file is far smaller.
- * @throws WebPushError `ERR_WP_VAPID_KEY` when the file is missing, unreadable or too large
+ * @throws WebPushError `ERR_WP_VAPID_KEY` when the file is missing, unreadable or too large, or
+ *   where the runtime has no file system
  */
 export function readKeyFile(path: string): Promise<Uint8Array> {
   return readBoundedFile(path, MAX_KEY_INPUT_BYTES, 'ERR_WP_VAPID_KEY', 'VAPID key file')
