@@ -1,9 +1,13 @@
-/** `createTransport` where the runtime has no Node networking (Workers, browsers): over `fetch`. */
+/**
+ * `createTransport` everywhere but Node (the `bun`, `deno`, `workerd`, `worker` and `browser` export
+ * conditions, and any other runtime): over `fetch`. Bun's built-in `undici` lacks the dispatch API,
+ * and undici reads environment variables that Deno would have to be granted.
+ */
 import { createFetchTransport } from './fetch-transport.js'
 import type { Transport, TransportOptions } from './types.js'
 
 /**
- * A transport over `fetch` (this runtime has no Node networking). `http2`, `proxy`,
+ * A transport over the runtime's `fetch`. `http2`, `proxy`,
  * `maxConnectionsPerOrigin`, `ca`, `lookup`, `originIdleMs` and `maxIdleOrigins` are left to the
  * runtime's `fetch`.
  * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for bad options, or when there is no `fetch`

@@ -1,4 +1,4 @@
-/** `createTransport` in Node (and Bun, Deno): Node's networking, or the given `fetch`. */
+/** `createTransport` in Node (the `node` export condition): Node's networking, or the given `fetch`. */
 import { createFetchTransport } from '../fetch-transport.js'
 import type { Transport, TransportOptions } from '../types.js'
 import { createNodeTransport } from './transport.js'
