@@ -2,7 +2,6 @@
  * P-256 key inputs as Web Push uses them: a received public key is an uncompressed point on the
  * curve, a private key a scalar from 1 to n-1. Both are checked here, once, for every @wp package.
  */
-import { p256 } from '@noble/curves/nist.js'
 import { toBytes } from './args.js'
 import { WebPushError } from './errors.js'
 
@@ -18,9 +17,10 @@ export function toPublicKey(value: unknown, field: string): Uint8Array {
   return bytes
 }
 
-/** P-256 (FIPS 186-5, SEC 2 §2.4.2): the field prime and the curve's b; a is -3. */
+/** P-256 (FIPS 186-5, SEC 2 §2.4.2): the field prime, the curve's b (a is -3) and the group order n. */
 const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn
 const B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 function bigint(bytes: Uint8Array, start: number, end: number): bigint {
@@ -47,7 +47,9 @@ function isOnCurve(point: Uint8Array): boolean {
  */
 export function toPrivateKey(value: unknown, field: string): Uint8Array {
   const bytes = toBytes(value, field, 32)
-  if (!p256.utils.isValidSecretKey(bytes))
+  // SEC 1 §3.2.1: a private key is an integer d with 1 <= d <= n-1. A range check, no curve library.
+  const d = bigint(bytes, 0, 32)
+  if (d < 1n || d >= N)
     throw new WebPushError('ERR_WP_INVALID_ARGUMENT', `${field} is not a valid P-256 private key (out of range)`)
   return bytes
 }
