@@ -93,7 +93,10 @@ try {
       // only a dynamic `import()` reaches is lazy.
       const outputs = result.metafile.outputs
       const initial = new Set()
-      const pending = Object.keys(outputs).filter((k) => outputs[k].entryPoint !== undefined)
+      // esbuild marks the target of a dynamic `import()` as an entry point too: the entry is the one
+      // no other chunk imports.
+      const imported = new Set(Object.values(outputs).flatMap((o) => o.imports.map((i) => i.path)))
+      const pending = Object.keys(outputs).filter((k) => outputs[k].entryPoint !== undefined && !imported.has(k))
       while (pending.length > 0) {
         const key = pending.pop()
         if (initial.has(key)) continue

@@ -2,7 +2,7 @@
  * The crypto backends. Every primitive the @wp packages need goes through one small interface with
  * three implementations: `'node'` (node:crypto, the fastest; also Bun and Deno), `'webcrypto'`
  * (`crypto.subtle`, every modern runtime) and `'noble'` (pure JS: @noble/curves, @noble/hashes and
- * @noble/ciphers). They produce identical bytes for identical inputs.
+ * @noble/ciphers; loaded on demand outside Node). They produce identical bytes for identical inputs.
  *
  * The default is chosen through the package's `#backends` import map: the `node` (also `bun`,
  * `deno`) export condition picks node:crypto, every other runtime WebCrypto, and a runtime without
@@ -137,8 +137,9 @@ export function availableBackends(): BackendName[] {
 
 /**
  * The synchronous backend of the given name.
- * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` for `'webcrypto'` (asynchronous by design) and for
- *   `'node'` where node:crypto does not exist, `ERR_WP_INVALID_ARGUMENT` for a name that is not a backend's
+ * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` for `'webcrypto'` (asynchronous by design), for
+ *   `'node'` where node:crypto does not exist and for `'noble'` outside Node before {@link loadBackend},
+ *   `ERR_WP_INVALID_ARGUMENT` for a name that is not a backend's
  * @example
  * ```ts
  * syncBackendByName('noble').hmacSha256(key, data) // a Uint8Array, not a promise
@@ -147,13 +148,38 @@ export function availableBackends(): BackendName[] {
 export function syncBackendByName(name: BackendName): SyncCryptoBackend {
   backendByName(name) // the same checks and messages as the asynchronous API, for a bad name or a missing backend
   const backend = synchronous[name as SyncBackendName]
-  if (backend === undefined)
-    throw new WebPushError(
-      'ERR_WP_BACKEND_UNAVAILABLE',
-      `the '${name}' crypto backend is asynchronous; a synchronous call runs on ${Object.keys(synchronous)
-        .map((n) => `'${n}'`)
-        .join(' or ')}`,
-    )
+  if (backend !== undefined) return backend
+  if (name === 'noble') throw notLoaded()
+  const names = (['node', 'noble'] as const).filter((n) => available[n] !== undefined)
+  throw new WebPushError(
+    'ERR_WP_BACKEND_UNAVAILABLE',
+    `the '${name}' crypto backend is asynchronous; a synchronous call runs on ${names.map((n) => `'${n}'`).join(' or ')}`,
+  )
+}
+
+/** Outside Node the pure-JS backend is loaded on demand: the synchronous API needs it loaded first. */
+function notLoaded(): WebPushError {
+  return new WebPushError(
+    'ERR_WP_BACKEND_UNAVAILABLE',
+    "the 'noble' crypto backend is loaded on demand in this runtime: await loadBackend('noble') once before a synchronous call",
+  )
+}
+
+/**
+ * Loads the backend of the given name where it is loaded on demand (the pure-JS one outside Node,
+ * which a bundler then keeps in a chunk of its own), and returns it. Needed once before the
+ * synchronous API in a browser or a Worker; everything is loaded already in Node.
+ * @throws WebPushError (as a rejection) `ERR_WP_BACKEND_UNAVAILABLE` when the runtime lacks it,
+ *   `ERR_WP_INVALID_ARGUMENT` for a name that is not a backend's
+ * @example
+ * ```ts
+ * await loadBackend('noble')
+ * encryptWebPushSync(subscription, 'hi') // synchronous in a browser too
+ * ```
+ */
+export async function loadBackend(name: BackendName): Promise<CryptoBackend> {
+  const backend = backendByName(name)
+  await runtime.load()
   return backend
 }
 
@@ -165,12 +191,15 @@ export function synchronousOf(backend: CryptoBackend): SyncCryptoBackend | undef
 /**
  * The synchronous backend to use now: the default backend when it is synchronous (`'node'`, or
  * `'noble'` after `useBackend('noble')`), else the runtime's own (node:crypto where it exists, pure
- * JS elsewhere). Never WebCrypto.
+ * JS elsewhere, once loaded: see {@link loadBackend}). Never WebCrypto.
+ * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` outside Node before the pure-JS backend is loaded
  * @example
  * ```ts
  * getSyncBackend().name // 'node' in Node, 'noble' in a browser
  * ```
  */
 export function getSyncBackend(): SyncCryptoBackend {
-  return synchronous[current.name as SyncBackendName] ?? ((synchronous.node ?? synchronous.noble) as SyncCryptoBackend)
+  const backend = synchronous[current.name as SyncBackendName] ?? synchronous.node ?? synchronous.noble
+  if (backend === undefined) throw notLoaded()
+  return backend
 }

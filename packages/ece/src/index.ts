@@ -1,5 +1,5 @@
 export type { BytesLike } from './args.js'
-export { availableBackends, type BackendName, getBackend, useBackend } from './backend.js'
+export { availableBackends, type BackendName, getBackend, loadBackend, useBackend } from './backend.js'
 export { base64urlDecode, base64urlEncode } from './base64url.js'
 export type { ContentEncoding } from './content-encoding.js'
 export { type DecryptOptions, decrypt, type EncryptOptions, encrypt, type Plaintext } from './ece.js'

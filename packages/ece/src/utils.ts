@@ -13,6 +13,7 @@ export {
   getBackend,
   getSyncBackend,
   type KeyPair,
+  loadBackend,
   type SyncBackendName,
   type SyncCryptoBackend,
   syncBackendByName,

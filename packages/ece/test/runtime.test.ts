@@ -85,6 +85,7 @@ describe('runtime.default (browsers, Workers), loaded under Node', () => {
   })
 
   it('has synchronous forms of node:crypto and noble only, which compute the same bytes as the async ones', async () => {
+    await defaultRuntime.load() // the pure-JS backend is loaded on demand outside Node
     expect(Object.keys(defaultRuntime.synchronous)).toEqual(['noble'])
     expect(Object.keys(nodeRuntime.synchronous)).toEqual(['node', 'noble'])
     const node = nodeRuntime.available.node as CryptoBackend
@@ -117,5 +118,12 @@ describe('runtime.default (browsers, Workers), loaded under Node', () => {
     const { runtime } = (await import(/* @vite-ignore */ specifier)) as { runtime: Runtime }
     expect(Object.keys(runtime.available)).toEqual(['noble'])
     expect(runtime.preferred).toBe('noble')
+    // Loaded on demand by the first call: no synchronous form until then.
+    expect(Object.keys(runtime.synchronous)).toEqual([])
+    const noble = runtime.available.noble as CryptoBackend
+    const node = nodeRuntime.available.node as CryptoBackend
+    const inputs = makeInputs()
+    expect(await outputs(noble, inputs)).toEqual(await outputs(node, inputs))
+    expect(Object.keys(runtime.synchronous)).toEqual(['noble'])
   })
 })

@@ -1,20 +1,39 @@
-/** Every other runtime (browsers, Workers): WebCrypto where it exists, pure JS always. */
-import { p256 } from '@noble/curves/nist.js'
-import { nobleBackend, nobleSyncBackend } from './backends/noble.js'
+/**
+ * Every other runtime (browsers, Workers): WebCrypto where it exists, pure JS on demand. The pure-JS
+ * backend (@noble) is loaded by a dynamic `import()` when first used, so a bundle that never uses it
+ * carries none of it in its initial load (a bundler with code splitting puts it in its own chunk).
+ */
+import type { CryptoBackend, SyncBackendName, SyncCryptoBackend } from '../backend.js'
+import { lazyBackend } from './backends/lazy.js'
 import { hasWebCrypto, webcryptoBackend } from './backends/webcrypto.js'
+import { derivePublicKey } from './public-key.js'
 import type { Runtime } from './runtime.js'
 
-/** WebCrypto where it exists, pure JS always; no node:crypto. */
+/** The synchronous backends: the pure-JS one once it is loaded (WebCrypto has none). */
+const synchronous: Partial<Record<SyncBackendName, SyncCryptoBackend>> = {}
+let loading: Promise<CryptoBackend> | undefined
+
+/** Loads the pure-JS backend once; from then on its synchronous form is in `synchronous` too. */
+function loadNoble(): Promise<CryptoBackend> {
+  loading ??= import('./backends/noble.js').then((noble) => {
+    synchronous.noble = noble.nobleSyncBackend
+    return noble.nobleBackend
+  })
+  return loading
+}
+
+/** WebCrypto where it exists, pure JS on demand; no node:crypto. */
 export const runtime: Runtime = {
   available: {
     ...(hasWebCrypto() ? { webcrypto: webcryptoBackend } : {}),
-    noble: nobleBackend,
+    // Without crypto.subtle (an insecure browser context) the pure-JS backend is the only one.
+    noble: lazyBackend('noble', loadNoble),
   },
-  // Without crypto.subtle (an insecure browser context) the pure-JS backend is the only one.
-  synchronous: { noble: nobleSyncBackend },
+  synchronous,
   preferred: hasWebCrypto() ? 'webcrypto' : 'noble',
-  /** Pure JS: WebCrypto cannot derive a public key from a raw scalar. */
-  derivePublicKey(privateKey) {
-    return new Uint8Array(p256.getPublicKey(privateKey, false))
+  /** In BigInt arithmetic: WebCrypto cannot derive a public key from a raw scalar. */
+  derivePublicKey,
+  async load() {
+    await loadNoble()
   },
 }

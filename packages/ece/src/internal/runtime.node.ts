@@ -21,4 +21,6 @@ export const runtime: Runtime = {
     ecdh.setPrivateKey(privateKey)
     return new Uint8Array(ecdh.getPublicKey())
   },
+  /** Every backend here is loaded with the module. */
+  async load() {},
 }

@@ -12,8 +12,8 @@ export interface Runtime {
   /** The crypto backends this runtime has, by name (never an entry that is undefined). */
   readonly available: Readonly<Partial<Record<BackendName, CryptoBackend>>>
   /**
-   * The synchronous form of each backend here that has one (node:crypto, pure JS), by name; the
-   * entries of {@link Runtime.available} of the same names are made from these.
+   * The synchronous form of each backend here that has one (node:crypto, pure JS), by name. A backend
+   * loaded on demand (pure JS outside Node) appears here once {@link Runtime.load} has loaded it.
    */
   readonly synchronous: Readonly<Partial<Record<SyncBackendName, SyncCryptoBackend>>>
   /** The name of the default backend, one of {@link Runtime.available}. */
@@ -23,4 +23,6 @@ export interface Runtime {
    * cannot derive it, so only node:crypto or pure JS can).
    */
   derivePublicKey(privateKey: Uint8Array): Uint8Array<ArrayBuffer>
+  /** Loads the backends this runtime loads on demand (none in Node; pure JS elsewhere). */
+  load(): Promise<void>
 }
