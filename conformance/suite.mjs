@@ -5,6 +5,8 @@
 // The subscription is a local @wp/push-service's test subscriber; the harness that started the
 // service reads what the subscriber decrypted. Prints one line per check, the crypto backend, and a
 // last line `CONFORMANCE {json}` with every check's name and result.
+// Where there is no command line (a Worker, a page), import it and call `runChecks()`: the suite
+// runs only when it is the script a runtime was started with.
 import {
   base64urlDecode,
   base64urlEncode,
@@ -20,8 +22,15 @@ import { webpush } from '@wp/webpush'
 import rfc8188 from '../packages/ece/test/vectors/rfc8188.json' with { type: 'json' }
 import rfc8291 from '../packages/ece/test/vectors/rfc8291.json' with { type: 'json' }
 
-const args = globalThis.Deno ? globalThis.Deno.args : process.argv.slice(2)
-const runtime = globalThis.Deno ? 'deno' : globalThis.Bun ? 'bun' : 'node'
+const runtime = globalThis.Deno
+  ? 'deno'
+  : globalThis.Bun
+    ? 'bun'
+    : globalThis.process?.versions?.node
+      ? 'node'
+      : globalThis.navigator?.userAgent === 'Cloudflare-Workers'
+        ? 'workerd'
+        : 'browser'
 const utf8 = (text) => new TextEncoder().encode(text)
 const text = (bytes) => new TextDecoder().decode(bytes)
 const b64 = (value) => base64urlDecode(value)
@@ -118,11 +127,10 @@ const checks = {
     const other = await generateVapidKeys()
     await refused(verifyVapidToken(token, other.publicKey), 'ERR_WP_VAPID_TOKEN', 'another key')
   },
-  'webpush-send': async () => {
-    const subscription = JSON.parse(args[0])
+  'webpush-send': async ({ subscription, pushText }) => {
     const vapid = await generateVapidKeys()
     // No transport option: createTransport() as this runtime's export conditions resolve it.
-    const response = await webpush(subscription, args[1], {
+    const response = await webpush(subscription, pushText, {
       vapidPrivateKey: vapid.privateKey,
       vapidClaims: { sub: 'mailto:conformance@example.com' },
       ttl: 60,
@@ -142,17 +150,38 @@ async function roundTrip(encoding) {
   same(text(plaintext), message, `${encoding} plaintext`)
 }
 
-const backend = getBackend().name
-console.log(`runtime ${runtime}, crypto backend ${backend}`)
-const results = []
-for (const [name, check] of Object.entries(checks)) {
-  try {
-    await check()
-    results.push({ name, ok: true })
-    console.log(`ok ${name}`)
-  } catch (error) {
-    results.push({ name, ok: false, error: String(error?.stack ?? error) })
-    console.log(`FAILED ${name}: ${error?.stack ?? error}`)
+/**
+ * Runs every check, pushing `pushText` to `subscription` (a local push service's test subscriber)
+ * in the last one. `log` gets one line per check, the runtime and crypto backend first and the
+ * `CONFORMANCE {json}` line last.
+ * @param {{ endpoint: string, keys: { p256dh: string, auth: string } }} subscription
+ * @param {string} pushText
+ * @param {{ log?: (line: string) => void }} [options]
+ * @returns {Promise<{ runtime: string, backend: string, results: { name: string, ok: boolean, error?: string }[] }>}
+ */
+export async function runChecks(subscription, pushText, { log = console.log } = {}) {
+  const backend = getBackend().name
+  log(`runtime ${runtime}, crypto backend ${backend}`)
+  const results = []
+  for (const [name, check] of Object.entries(checks)) {
+    try {
+      await check({ subscription, pushText })
+      results.push({ name, ok: true })
+      log(`ok ${name}`)
+    } catch (error) {
+      results.push({ name, ok: false, error: String(error?.stack ?? error) })
+      log(`FAILED ${name}: ${error?.stack ?? error}`)
+    }
   }
+  const report = { runtime, backend, results }
+  log(`CONFORMANCE ${JSON.stringify(report)}`)
+  return report
 }
-console.log(`CONFORMANCE ${JSON.stringify({ runtime, backend, results })}`)
+
+// As a script: `import.meta.main` in Deno and Bun, the script path in Node (which has no
+// `import.meta.main` before 24.2). Anywhere else this module is only imported.
+const script = globalThis.process?.argv?.[1] ?? ''
+if (import.meta.main ?? /(^|[/\\])suite\.mjs$/.test(script)) {
+  const args = globalThis.Deno ? globalThis.Deno.args : globalThis.process.argv.slice(2)
+  await runChecks(JSON.parse(args[0]), args[1])
+}
