@@ -22,14 +22,16 @@ import { webpush } from '@wp/webpush'
 import rfc8188 from '../packages/ece/test/vectors/rfc8188.json' with { type: 'json' }
 import rfc8291 from '../packages/ece/test/vectors/rfc8291.json' with { type: 'json' }
 
+// workerd before Node: it has a `process` global too (and sets `import.meta.main` on a Worker's
+// main module, which a bundle of this suite is).
 const runtime = globalThis.Deno
   ? 'deno'
   : globalThis.Bun
     ? 'bun'
-    : globalThis.process?.versions?.node
-      ? 'node'
-      : globalThis.navigator?.userAgent === 'Cloudflare-Workers'
-        ? 'workerd'
+    : globalThis.navigator?.userAgent === 'Cloudflare-Workers'
+      ? 'workerd'
+      : globalThis.process?.versions?.node
+        ? 'node'
         : 'browser'
 const utf8 = (text) => new TextEncoder().encode(text)
 const text = (bytes) => new TextDecoder().decode(bytes)
@@ -179,9 +181,10 @@ export async function runChecks(subscription, pushText, { log = console.log } = 
 }
 
 // As a script: `import.meta.main` in Deno and Bun, the script path in Node (which has no
-// `import.meta.main` before 24.2). Anywhere else this module is only imported.
+// `import.meta.main` before 24.2). In a Worker or a page this module is only imported.
 const script = globalThis.process?.argv?.[1] ?? ''
-if (import.meta.main ?? /(^|[/\\])suite\.mjs$/.test(script)) {
+const cli = runtime === 'deno' || runtime === 'bun' || runtime === 'node'
+if (cli && (import.meta.main ?? /(^|[/\\])suite\.mjs$/.test(script))) {
   const args = globalThis.Deno ? globalThis.Deno.args : globalThis.process.argv.slice(2)
   await runChecks(JSON.parse(args[0]), args[1])
 }
