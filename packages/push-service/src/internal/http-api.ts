@@ -1,11 +1,12 @@
 /**
  * The HTTP side of RFC 8030, where senders push: routing, `POST /push/<id>` (TTL, Urgency, Topic,
- * Content-Encoding, the body, VAPID) and `DELETE /m/<id>`. What it accepts goes to the store;
- * what it refuses is answered in autopush's shape.
+ * Content-Encoding, the body, VAPID, and CORS for pages) and `DELETE /m/<id>`. What it accepts goes
+ * to the store; what it refuses is answered in autopush's shape.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ContentEncoding } from '@wp/ece'
 import { parseCryptoParams } from '@wp/ece/utils'
+import { allowCrossOrigin, answerPreflight } from './cors.js'
 import type { Faults } from './faults.js'
 import { answerError, HttpError } from './http-error.js'
 import { requestPath } from './request-target.js'
@@ -57,7 +58,15 @@ async function route(context: HttpContext, req: IncomingMessage, res: ServerResp
   if (path === undefined) throw new HttpError(400, 102, 'Invalid URL endpoint: the request target must be a path')
   const push = /^\/push\/([A-Za-z0-9_-]+)$/.exec(path)
   const message = /^\/m\/([A-Za-z0-9_-]+)$/.exec(path)
-  if (push && req.method === 'POST') return onPush(context, req, res, push[1] as string)
+  if (push) {
+    // A page may send pushes: every answer of the push endpoint, a refusal included, is readable cross-origin.
+    allowCrossOrigin(res)
+    if (req.method === 'OPTIONS') {
+      req.resume()
+      return answerPreflight(res)
+    }
+    if (req.method === 'POST') return onPush(context, req, res, push[1] as string)
+  }
   if (message && req.method === 'DELETE') return onDelete(context, res, message[1] as string)
   if (path === '/' && req.method === 'GET') {
     res.writeHead(200, { 'content-type': 'application/json' })
