@@ -1,0 +1,151 @@
+// Every crypto backend of @wp/ece in the runtime that runs this file: `encryptWebPush` of a 3072-byte
+// payload (aes128gcm, a fresh sender key and salt per message) and a VAPID token of @wp/vapid (a fresh
+// signature per call, the key imported once). Runtime-neutral: it uses only what Node, Deno and Bun
+// all have (performance.now, crypto.getRandomValues) and imports the BUILT packages as the runtime
+// resolves them, so each runtime gets its own default backend, as a user's code would.
+//
+// Method: each candidate (operation x backend) is warmed up, then run in slices of fixed time,
+// `rounds` rounds, interleaved with the order rotating each round; its rate is the median of its
+// slices. Every slice's last result is checked outside the timed window (the message decrypts, the
+// token verifies), so a broken path cannot be timed.
+//
+//   node bench/lib/backend-bench.mjs [timeMs] [rounds] [warmupMs]
+//   deno run --allow-read --allow-env bench/lib/backend-bench.mjs ...
+//   bun bench/lib/backend-bench.mjs ...
+// Prints one line `BACKENDS {json}`: the runtime, its version, the default backend per operation, and per
+// operation and backend the median ops/s and every slice. bench/runtimes.mjs runs it in each runtime.
+import {
+  availableBackends,
+  base64urlEncode,
+  decryptWebPush,
+  encryptWebPush,
+  generateSubscriptionKeys,
+  getBackend,
+  loadBackend,
+  useBackend,
+} from '@wp/ece'
+import { generateVapidKeys, importVapidKey, signVapidToken, verifyVapidToken } from '@wp/vapid'
+
+const PAYLOAD_SIZE = 3072
+const AUDIENCE = 'https://push.example.net'
+const SUBJECT = 'mailto:bench@example.com'
+
+/** The runtime running this file, and its version. */
+export function currentRuntime() {
+  if (globalThis.Deno !== undefined) return { name: 'deno', version: globalThis.Deno.version.deno }
+  if (globalThis.Bun !== undefined) return { name: 'bun', version: globalThis.Bun.version }
+  if (globalThis.process?.versions?.node !== undefined)
+    return { name: 'node', version: globalThis.process.versions.node }
+  return { name: 'unknown', version: '' }
+}
+
+/** Calls `run` back to back, each awaited, for `ms` milliseconds; its rate per second and the last result. */
+async function slice(run, ms) {
+  let count = 0
+  let last
+  const start = performance.now()
+  const end = start + ms
+  let now
+  do {
+    last = await run()
+    count++
+  } while ((now = performance.now()) < end)
+  return { rate: (count * 1000) / (now - start), last }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/**
+ * Measures every backend this runtime has, for encryption and for signing.
+ * @returns `{ runtime, version, default, backends, results: { encrypt: { name: { ops, slices } }, sign: ... } }`
+ */
+export async function measureBackends({ timeMs = 400, rounds = 9, warmupMs = 800 } = {}) {
+  const runtime = currentRuntime()
+  // The defaults before anything is chosen: per operation where the runtime prefers different ones.
+  const defaults = { encrypt: getBackend('encrypt').name, sign: getBackend('sign').name }
+  const backends = availableBackends()
+  for (const name of backends) await loadBackend(name)
+
+  const receiver = await generateSubscriptionKeys()
+  const subscription = { p256dh: base64urlEncode(receiver.publicKey), auth: base64urlEncode(receiver.auth) }
+  const payload = crypto.getRandomValues(new Uint8Array(PAYLOAD_SIZE))
+  const vapid = await generateVapidKeys()
+  const key = await importVapidKey(vapid.privateKey)
+
+  const candidates = []
+  for (const name of backends) {
+    candidates.push({
+      operation: 'encrypt',
+      backend: name,
+      run: () => encryptWebPush(payload, subscription, { backend: name }),
+      async check(message) {
+        const plain = await decryptWebPush(message.body, receiver)
+        if (
+          plain.length !== PAYLOAD_SIZE ||
+          plain[0] !== payload[0] ||
+          plain[PAYLOAD_SIZE - 1] !== payload[PAYLOAD_SIZE - 1]
+        )
+          throw new Error(`encrypt on ${name}: the message does not decrypt to the payload`)
+      },
+    })
+    candidates.push({
+      operation: 'sign',
+      backend: name,
+      // Signing runs on the current backend: each sign slice makes it `name` (encryption names its own).
+      before: () => useBackend(name),
+      run: () => signVapidToken({ key, audience: AUDIENCE, subject: SUBJECT }),
+      async check(token) {
+        const claims = await verifyVapidToken(token, key.applicationServerKey, { audience: AUDIENCE })
+        if (claims.sub !== SUBJECT) throw new Error(`sign on ${name}: the token does not verify`)
+      },
+    })
+  }
+
+  const runOne = async (candidate, ms) => {
+    candidate.before?.()
+    const { rate, last } = await slice(candidate.run, ms)
+    await candidate.check(last)
+    return rate
+  }
+  for (const candidate of candidates) await runOne(candidate, warmupMs)
+  const slices = candidates.map(() => [])
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < candidates.length; i++) {
+      const at = (i + round) % candidates.length
+      slices[at].push(await runOne(candidates[at], timeMs))
+    }
+  }
+
+  const results = { encrypt: {}, sign: {} }
+  candidates.forEach((candidate, i) => {
+    results[candidate.operation][candidate.backend] = {
+      ops: Math.round(median(slices[i])),
+      slices: slices[i].map(Math.round),
+    }
+  })
+  return { runtime: runtime.name, version: runtime.version, defaults, backends, results }
+}
+
+/** The command-line arguments in any runtime. */
+function args() {
+  if (globalThis.Deno !== undefined) return globalThis.Deno.args
+  return globalThis.process.argv.slice(2)
+}
+
+const main =
+  import.meta.main ??
+  (globalThis.process?.argv?.[1] !== undefined &&
+    new URL(import.meta.url).pathname === globalThis.process.argv[1].replaceAll('\\', '/'))
+if (main) {
+  const [timeMs, rounds, warmupMs] = args().map(Number)
+  const report = await measureBackends({
+    timeMs: timeMs || undefined,
+    rounds: rounds || undefined,
+    warmupMs: warmupMs || undefined,
+  })
+  console.log(`BACKENDS ${JSON.stringify(report)}`)
+}
