@@ -6,7 +6,8 @@
  *
  * The default is chosen through the package's `#backends` import map: the `node` (also `bun`,
  * `deno`) export condition picks node:crypto, every other runtime WebCrypto, and a runtime without
- * `crypto.subtle` (an insecure browser context) the pure-JS one.
+ * `crypto.subtle` (an insecure browser context) the pure-JS one. Where another backend is measurably
+ * faster for one operation (ES256 signing in Deno: pure JS), the runtime names it for that operation.
  */
 import { runtime } from '#backends'
 import { describeValue } from './bytes.js'
@@ -14,6 +15,12 @@ import { WebPushError } from './errors.js'
 
 /** The name of a crypto backend. */
 export type BackendName = 'node' | 'webcrypto' | 'noble'
+
+/**
+ * What a default backend is for: `'sign'` is ES256 signing and verification (VAPID), `'encrypt'`
+ * everything else (ECDH, HKDF, AES-GCM, key generation).
+ */
+export type BackendOperation = 'encrypt' | 'sign'
 
 /** A P-256 key pair as raw bytes: the 32-byte private scalar and the 65-byte uncompressed point. */
 export interface KeyPair {
@@ -75,17 +82,37 @@ export type SyncCryptoBackend = { readonly name: SyncBackendName } & {
 }
 
 const { available, preferred, synchronous } = runtime
-let current: CryptoBackend = available[preferred] ?? (available.noble as CryptoBackend)
+const fallback: CryptoBackend = available[preferred] ?? (available.noble as CryptoBackend)
+/** The runtime's default backend per operation: its preferred one unless it names another for the operation. */
+const defaults: Readonly<Record<BackendOperation, CryptoBackend>> = {
+  encrypt: available[runtime.preferredFor?.encrypt ?? preferred] ?? fallback,
+  sign: available[runtime.preferredFor?.sign ?? preferred] ?? fallback,
+}
+/** What {@link useBackend} chose, for every operation; undefined until then. */
+let chosen: CryptoBackend | undefined
 
 /**
- * The backend in use: the runtime's default, or what {@link useBackend} chose.
+ * The backend in use for `operation` (default `'encrypt'`): what {@link useBackend} chose, or else the
+ * runtime's default for that operation, the fastest measured there (`'node'` for both in Node and
+ * Bun; in Deno `'node'` to encrypt and `'noble'` to sign; `'webcrypto'` in browsers and Workers).
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for an operation other than `'encrypt'` and `'sign'`
  * @example
  * ```ts
  * getBackend().name // 'node' in Node, 'webcrypto' in a browser
+ * getBackend('sign').name // 'noble' in Deno
  * ```
  */
-export function getBackend(): CryptoBackend {
-  return current
+export function getBackend(operation: BackendOperation = 'encrypt'): CryptoBackend {
+  if (operation === 'encrypt') return chosen ?? defaults.encrypt
+  if (operation === 'sign') return chosen ?? defaults.sign
+  throw badOperation(operation)
+}
+
+function badOperation(operation: unknown): WebPushError {
+  return new WebPushError(
+    'ERR_WP_INVALID_ARGUMENT',
+    `operation must be 'encrypt' or 'sign', got ${typeof operation === 'string' ? `'${operation.slice(0, 32)}'` : describeValue(operation)}`,
+  )
 }
 
 /**
@@ -111,7 +138,7 @@ export function backendByName(name: BackendName): CryptoBackend {
 }
 
 /**
- * Makes `name` the backend for everything that follows, in this copy of @wp/ece.
+ * Makes `name` the backend for everything that follows, every operation, in this copy of @wp/ece.
  * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` when the runtime lacks it (`'node'` in a browser),
  *   `ERR_WP_INVALID_ARGUMENT` for a name that is not a backend's
  * @example
@@ -120,11 +147,11 @@ export function backendByName(name: BackendName): CryptoBackend {
  * ```
  */
 export function useBackend(name: BackendName): void {
-  current = backendByName(name)
+  chosen = backendByName(name)
 }
 
 /**
- * The names of the backends this runtime can use, the default first.
+ * The names of the backends this runtime can use, the default (for `'encrypt'`) first.
  * @example
  * ```ts
  * availableBackends() // ['node', 'webcrypto', 'noble'] in Node; ['webcrypto', 'noble'] in a browser
@@ -132,7 +159,8 @@ export function useBackend(name: BackendName): void {
  */
 export function availableBackends(): BackendName[] {
   const names = Object.keys(available) as BackendName[]
-  return [preferred, ...names.filter((n) => n !== preferred)].filter((n) => available[n] !== undefined)
+  const first = defaults.encrypt.name
+  return [first, ...names.filter((n) => n !== first)].filter((n) => available[n] !== undefined)
 }
 
 /**
@@ -189,16 +217,19 @@ export function synchronousOf(backend: CryptoBackend): SyncCryptoBackend | undef
 }
 
 /**
- * The synchronous backend to use now: the default backend when it is synchronous (`'node'`, or
- * `'noble'` after `useBackend('noble')`), else the runtime's own (node:crypto where it exists, pure
- * JS elsewhere, once loaded: see {@link loadBackend}). Never WebCrypto.
- * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` outside Node before the pure-JS backend is loaded
+ * The synchronous backend to use now for `operation` (default `'encrypt'`): the backend
+ * {@link getBackend} gives for it when that is synchronous (`'node'`, `'noble'`), else the runtime's
+ * own (node:crypto where it exists, pure JS elsewhere, once loaded: see {@link loadBackend}). Never
+ * WebCrypto.
+ * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` outside Node before the pure-JS backend is loaded,
+ *   `ERR_WP_INVALID_ARGUMENT` for an operation other than `'encrypt'` and `'sign'`
  * @example
  * ```ts
  * getSyncBackend().name // 'node' in Node, 'noble' in a browser
  * ```
  */
-export function getSyncBackend(): SyncCryptoBackend {
+export function getSyncBackend(operation: BackendOperation = 'encrypt'): SyncCryptoBackend {
+  const current = getBackend(operation)
   const backend = synchronous[current.name as SyncBackendName] ?? synchronous.node ?? synchronous.noble
   if (backend === undefined) throw notLoaded()
   return backend

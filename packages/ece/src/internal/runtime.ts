@@ -1,11 +1,11 @@
 /**
  * The shape of the module behind the `#backends` import map, declared once. The map picks
- * `runtime.node.ts` under the `node`, `bun` and `deno` conditions and `runtime.default.ts`
- * everywhere else. Each exports `runtime: Runtime`, so the compiler holds both to this shape and
- * they cannot drift apart (an annotation, not `satisfies`, which `isolatedDeclarations` does not
+ * `runtime.node.ts` under the `node` and `bun` conditions, `runtime.deno.ts` (node:crypto too, with
+ * its own preferences) under `deno`, and `runtime.default.ts` everywhere else. Each exports `runtime: Runtime`, so the compiler holds all to this
+ * shape and they cannot drift apart (an annotation, not `satisfies`, which `isolatedDeclarations` does not
  * accept on an export; it checks the same, and refuses extra members too).
  */
-import type { BackendName, CryptoBackend, SyncBackendName, SyncCryptoBackend } from '../backend.js'
+import type { BackendName, BackendOperation, CryptoBackend, SyncBackendName, SyncCryptoBackend } from '../backend.js'
 
 /** What one kind of runtime offers the rest of the package. */
 export interface Runtime {
@@ -18,6 +18,11 @@ export interface Runtime {
   readonly synchronous: Readonly<Partial<Record<SyncBackendName, SyncCryptoBackend>>>
   /** The name of the default backend, one of {@link Runtime.available}. */
   readonly preferred: BackendName
+  /**
+   * Where another backend is measurably faster for one operation in this runtime, its name for that
+   * operation (one of {@link Runtime.available}); {@link Runtime.preferred} for every other.
+   */
+  readonly preferredFor?: Readonly<Partial<Record<BackendOperation, BackendName>>>
   /**
    * The 65-byte uncompressed public point of a valid 32-byte private scalar, synchronously (WebCrypto
    * cannot derive it, so only node:crypto or pure JS can).
