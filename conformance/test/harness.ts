@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { type ReceivedPush, startPushService } from '@wp/push-service'
+import { expect } from 'vitest'
 
 /** Every check of `suite.mjs`, in order: a run must report each of them, none skipped. */
 export const CHECKS: string[] = [
@@ -26,7 +27,7 @@ export interface SuiteRun {
   stdout: string
   stderr: string
   /** The parsed `CONFORMANCE {json}` line, or undefined when the suite printed none. */
-  report: { runtime: string; backend: string; results: { name: string; ok: boolean; error?: string }[] } | undefined
+  report: Report | undefined
   /** What the test subscriber received and decrypted, or the error of waiting for it. */
   received: ReceivedPush | Error
   /** The text the suite was asked to push. */
@@ -62,4 +63,33 @@ export async function runSuite(command: string, args: string[]): Promise<SuiteRu
   } finally {
     await service.close()
   }
+}
+
+/** A suite's report, as its `CONFORMANCE {json}` line gives it. */
+export interface Report {
+  runtime: string
+  backend: string
+  results: { name: string; ok: boolean; error?: string }[]
+}
+
+/**
+ * What every runtime's run must show: the runtime named, every check passed and none skipped, and
+ * the test subscriber decrypting the text that was sent, as aes128gcm, with the suite's VAPID subject.
+ * @param context printed with a failure (the run's output)
+ */
+export function expectConformance(
+  runtime: string,
+  report: Report | undefined,
+  received: ReceivedPush | Error,
+  sent: string,
+  context: string,
+): void {
+  expect(report, context).toBeDefined()
+  expect(report?.runtime).toBe(runtime)
+  expect(report?.results.filter((r) => !r.ok)).toEqual([])
+  expect(report?.results.map((r) => r.name)).toEqual(CHECKS)
+  if (received instanceof Error) throw received
+  expect(received.text).toBe(sent)
+  expect(received.encoding).toBe('aes128gcm')
+  expect(received.claims?.sub).toBe('mailto:conformance@example.com')
 }

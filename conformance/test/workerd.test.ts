@@ -9,7 +9,7 @@ import { type PushService, type ReceivedPush, startPushService } from '@wp/push-
 import { generateVapidKeys } from '@wp/vapid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorkerd, type Workerd } from '../workerd/workerd.js'
-import { CHECKS } from './harness.js'
+import { expectConformance, type Report } from './harness.js'
 
 const conformanceWorker = fileURLToPath(new URL('../workerd/worker.mjs', import.meta.url))
 const exampleWorker = fileURLToPath(new URL('../../examples/cloudflare-worker/worker.js', import.meta.url))
@@ -59,24 +59,15 @@ describe('conformance in workerd', () => {
     const response = await post(workerd.urls.conformance, { subscription: subscriber.subscription, text: sent })
     const stdout = await response.text()
     const line = stdout.split('\n').find((l) => l.startsWith('CONFORMANCE '))
-    const report: { runtime: string; backend: string; results: { name: string; ok: boolean }[] } | undefined = line
-      ? JSON.parse(line.slice('CONFORMANCE '.length))
-      : undefined
+    const report: Report | undefined = line ? JSON.parse(line.slice('CONFORMANCE '.length)) : undefined
     const received: ReceivedPush | Error = await subscriber.next({ timeoutMs: 5000 }).catch((error: Error) => error)
     // Each run prints the crypto backend it used: WebCrypto, since workerd is not Node.
     console.log(stdout.split('\n')[0])
     const context = stdout + workerd.output()
     expect(response.status, context).toBe(200)
     expect(stdout).toMatch(/^runtime workerd, crypto backend webcrypto\n/)
-    expect(report, context).toBeDefined()
-    expect(report?.runtime).toBe('workerd')
     expect(report?.backend).toBe('webcrypto')
-    expect(report?.results.filter((r) => !r.ok)).toEqual([])
-    expect(report?.results.map((r) => r.name)).toEqual(CHECKS)
-    if (received instanceof Error) throw received
-    expect(received.text).toBe(sent)
-    expect(received.encoding).toBe('aes128gcm')
-    expect(received.claims?.sub).toBe('mailto:conformance@example.com')
+    expectConformance('workerd', report, received, sent, context)
   })
 })
 
