@@ -40,8 +40,14 @@ export async function bundleSuite(): Promise<Map<string, Uint8Array>> {
 
 /** Bundles the suite and serves it with its page on 127.0.0.1, on a free port. */
 export async function serveSuite(): Promise<SuitePage> {
-  const files = await bundleSuite()
-  const page = await readFile(join(here, 'index.html'))
+  return servePage(await readFile(join(here, 'index.html')), await bundleSuite())
+}
+
+/**
+ * Serves `page` at `/` and the bundle's `files` (by path) on 127.0.0.1, on a free port; anything else
+ * is 404, any method but GET 405.
+ */
+export async function servePage(page: Uint8Array, files: Map<string, Uint8Array>): Promise<SuitePage> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
     const script = files.get(path)

@@ -7,8 +7,6 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,6 +15,7 @@ import { generateVapidKeys } from '@wp/vapid'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from '../browser/launch.js'
+import { type SuitePage, servePage } from '../browser/server.js'
 import { bin } from './harness.js'
 
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url))
@@ -139,7 +138,7 @@ describe('the Bun example', () => {
 })
 
 /** Serves `examples/browser/index.html` and `encrypt.js` bundled for the browser on 127.0.0.1. */
-async function serveBrowserExample() {
+async function serveBrowserExample(): Promise<SuitePage> {
   const dir = join(examples, 'browser')
   const bundled = await build({
     entryPoints: [join(dir, 'encrypt.js')],
@@ -156,26 +155,7 @@ async function serveBrowserExample() {
   })
   const files = new Map<string, Uint8Array>()
   for (const file of bundled.outputFiles) files.set(`/${file.path.slice(join(dir, 'out').length + 1)}`, file.contents)
-  const page = await readFile(join(dir, 'index.html'))
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
-    const script = files.get(path)
-    if (path === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page)
-    else if (script) res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script)
-    else res.writeHead(404).end()
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  return servePage(await readFile(join(dir, 'index.html')), files)
 }
 
 describe('the browser example in chromium', () => {
