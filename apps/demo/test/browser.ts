@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core'
+import type { DeliveryRow } from '../src/db.js'
 import { createDemo, type Demo } from '../src/index.js'
 
 /** The first of `names` on the PATH or at `/usr/bin/<name>`; a missing browser is a failure, never a skip. */
@@ -145,16 +146,7 @@ export function demoApi(url: string, token: string) {
 }
 
 /** A row of `GET /api/deliveries`. */
-export interface Delivery {
-  id: string
-  batchId: string
-  subscriptionId: string
-  endpoint: string
-  outcome: string
-  status: number | null
-  reason: string | null
-  at: string
-}
+export type Delivery = DeliveryRow
 
 /** `GET /api/config`. */
 export interface DemoConfigAnswer {
