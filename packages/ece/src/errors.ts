@@ -50,6 +50,8 @@ export type WebPushErrorCode =
   | 'ERR_WP_CLOSED'
   | 'ERR_WP_PUSH_SERVICE'
   | 'ERR_WP_SUBSCRIPTION_GONE'
+  // @wp/queue
+  | 'ERR_WP_BATCH_NOT_FOUND'
 
 /** The brand of every `WebPushError`: `Symbol.for`, so every copy of this module has the same one. */
 const BRAND: unique symbol = Symbol.for('@wp/WebPushError')
