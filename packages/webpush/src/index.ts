@@ -18,6 +18,7 @@ export {
   type TransportOptions,
 } from '@wp/transport'
 export { generateVapidKeys } from '@wp/vapid'
+export { type CheckSubscriptionOptions, checkMessage, checkSubscription, outcomeOf } from './checks.js'
 export {
   createPushClient,
   type PushClient,

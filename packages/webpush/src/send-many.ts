@@ -6,6 +6,7 @@
 import { WebPushError } from '@wp/ece'
 import { describeValue } from '@wp/ece/utils'
 import { type PushOutcome, type PushResponse, PushServiceError } from '@wp/transport'
+import { outcomeOf } from './checks.js'
 import type { ClientCore } from './client.js'
 import { checkMessageOptions, checkOptionNames, type MessageOptions, toOptionsObject } from './internal/prepare.js'
 
@@ -72,22 +73,6 @@ function positive(value: unknown, field: string): number | undefined {
   if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1))
     throw invalid(`${field} must be a positive integer, got ${describeValue(value)}`)
   return value as number | undefined
-}
-
-/**
- * The outcome of a failed send (after preparation succeeded). The transport checks the request
- * before any I/O and refuses a bad one (`ERR_WP_INVALID_ARGUMENT`) or an endpoint its private-network
- * guard forbids (`ERR_WP_ENDPOINT_FORBIDDEN`): that subscription is `'invalid'`, as one refused by
- * preparation is; sending it again fails the same way, so it is not a `'network'` failure.
- */
-function outcomeOfError(error: unknown): SendOutcome {
-  if (error instanceof PushServiceError) return error.outcome
-  if (error instanceof WebPushError) {
-    if (error.code === 'ERR_WP_TIMEOUT') return 'timeout'
-    if (error.code === 'ERR_WP_ABORTED') return 'aborted'
-    if (error.code === 'ERR_WP_INVALID_ARGUMENT' || error.code === 'ERR_WP_ENDPOINT_FORBIDDEN') return 'invalid'
-  }
-  return 'network'
 }
 
 /** The origin an item is scheduled under; an endpoint that is not a URL fails preparation anyway. */
@@ -291,7 +276,7 @@ async function* run(
       }
       finish({ ...base, ok: true, outcome: response.outcome, response })
     } catch (error) {
-      const outcome = outcomeOfError(error)
+      const outcome = outcomeOf(error)
       const result: SendResult = { ...base, ok: false, outcome, error }
       if (error instanceof PushServiceError) result.response = error.response
       finish(result)

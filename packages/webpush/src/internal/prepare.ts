@@ -217,6 +217,33 @@ function checkSize(payload: Uint8Array, encoding: ContentEncoding): void {
 }
 
 /**
+ * The plaintext of `data`, checked against the limit of `encoding`.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a value JSON cannot represent, `ERR_WP_PAYLOAD_TOO_LARGE`
+ */
+export function checkedPayload(data: unknown, encoding: ContentEncoding): Uint8Array | undefined {
+  const payload = toPayload(data)
+  if (payload !== undefined) checkSize(payload, encoding)
+  return payload
+}
+
+/**
+ * The RFC 8030 headers of checked options (`TTL`, `Urgency`, `Topic`) merged with the caller's own,
+ * which are held to the same rules.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a bad header or one that conflicts with an option
+ */
+export function messageHeaders(options: CheckedMessageOptions): HeaderSet {
+  const headers = HeaderSet.fromCaller(options.headers)
+  checkCallerHeader(headers, 'TTL', (v) => toTtl(/^\d{1,10}$/.test(v) ? Number(v) : v))
+  checkCallerHeader(headers, 'Urgency', toUrgency)
+  checkCallerHeader(headers, 'Topic', toTopic)
+  if (options.ttl !== undefined) headers.require('TTL', String(options.ttl), 'the ttl option')
+  else headers.setDefault('TTL', String(DEFAULT_TTL))
+  if (options.urgency !== undefined) headers.require('Urgency', options.urgency, 'the urgency option')
+  if (options.topic !== undefined) headers.require('Topic', options.topic, 'the topic option')
+  return headers
+}
+
+/**
  * Everything a message needs before I/O: the checks, then encryption and headers.
  * @param subscription the browser's subscription, checked
  * @param data the payload (see {@link toPayload})
@@ -235,16 +262,8 @@ export async function prepare(
   encrypt: Encrypt = encryptHere,
 ): Promise<PreparedRequest> {
   const { encoding } = options
-  const payload = toPayload(data)
-  if (payload !== undefined) checkSize(payload, encoding)
-  const headers = HeaderSet.fromCaller(options.headers)
-  checkCallerHeader(headers, 'TTL', (v) => toTtl(/^\d{1,10}$/.test(v) ? Number(v) : v))
-  checkCallerHeader(headers, 'Urgency', toUrgency)
-  checkCallerHeader(headers, 'Topic', toTopic)
-  if (options.ttl !== undefined) headers.require('TTL', String(options.ttl), 'the ttl option')
-  else headers.setDefault('TTL', String(DEFAULT_TTL))
-  if (options.urgency !== undefined) headers.require('Urgency', options.urgency, 'the urgency option')
-  if (options.topic !== undefined) headers.require('Topic', options.topic, 'the topic option')
+  const payload = checkedPayload(data, encoding)
+  const headers = messageHeaders(options)
 
   let body: Uint8Array | undefined
   let cryptoKey: string[] = []
