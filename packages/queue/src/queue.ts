@@ -1,0 +1,310 @@
+/** `createPushQueue()`: batches of any size put on a BullMQ queue in chunks, and their results read back. */
+import { randomUUID } from 'node:crypto'
+import { WebPushError } from '@wp/ece'
+import { base64Encode, describeValue } from '@wp/ece/utils'
+import { checkMessage, checkSubscription, type MessageOptions, type SendOutcome, type SendResult } from '@wp/webpush'
+import { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { decodeResult, encodeResult } from './internal/codec.js'
+import { BATCH_ID, batchKeys } from './internal/keys.js'
+import { connect, disconnect, invalid, type RedisConnection } from './internal/redis.js'
+import { type ScriptedRedis, withScripts } from './internal/scripts.js'
+
+/** Options of {@link createPushQueue}. */
+export interface PushQueueOptions {
+  /** Redis: a `redis://` URL or ioredis options. */
+  connection: RedisConnection
+  /** The queue's name (default `'wp-push'`); workers started with the same name take its chunks. */
+  name?: string
+  /** Subscriptions per job (default 500). */
+  chunkSize?: number
+  /** How long a finished batch's results are kept, in seconds (default 604800: 7 days). */
+  retentionSeconds?: number
+}
+
+/** Where a batch stands. */
+export interface BatchStatus {
+  /** Subscriptions enqueued so far (all of them once `enqueueMany` has resolved). */
+  total: number
+  /** Subscriptions with their final result. */
+  completed: number
+  /** Final results by outcome. */
+  byOutcome: Partial<Record<SendOutcome, number>>
+  /** True once every subscription has its final result. */
+  finished: boolean
+}
+
+/** A queue of push batches: enqueue here, send with workers (`startPushWorker`) anywhere. */
+export interface PushQueue {
+  /** Enqueues one message; resolves to its batch id (a batch of one). */
+  enqueue(subscription: unknown, data?: unknown, options?: MessageOptions): Promise<string>
+  /**
+   * Enqueues `data` for every subscription of `subscriptions` (an array or any (async) iterable of
+   * any size, read lazily and added in chunks). A bad subscription never rejects the batch: it gets
+   * an `'invalid'` result. Bad `data` or options reject before anything is enqueued.
+   * @returns the batch id, once every subscription is enqueued
+   */
+  enqueueMany(
+    subscriptions: Iterable<unknown> | AsyncIterable<unknown>,
+    data?: unknown,
+    options?: MessageOptions,
+  ): Promise<string>
+  /**
+   * Where batch `id` stands.
+   * @throws WebPushError `ERR_WP_BATCH_NOT_FOUND` for an unknown or expired id
+   */
+  batch(id: string): Promise<BatchStatus>
+  /**
+   * The batch's results, one per subscription, in completion order; follows an unfinished batch
+   * until it finishes. `index` is the position in `enqueueMany`'s iterable.
+   * @throws WebPushError `ERR_WP_BATCH_NOT_FOUND` (from the first `next()`) for an unknown or expired id
+   */
+  results(id: string): AsyncIterable<SendResult>
+  /** Closes the queue's connections; open `results()` iterations end. */
+  close(): Promise<void>
+}
+
+const QUEUE_OPTIONS = ['connection', 'name', 'chunkSize', 'retentionSeconds']
+/** Jobs added to Redis in one round trip. */
+const JOBS_PER_ADD = 20
+/** Retries of a chunk whose processing threw (Redis away, a worker bug): one second apart. */
+export const CHUNK_ATTEMPTS = 50
+
+/** A chunk job's data: the batch id and the items `[index, subscription as enqueued]`. */
+export interface ChunkData {
+  b: string
+  items: [number, unknown][]
+  /** Attempts made so far, by index, for items waiting to be retried. */
+  a?: Record<string, number>
+}
+
+/** Checks a queue name: BullMQ's key separator `:` cannot be in it. */
+export function checkName(name: unknown): string {
+  if (name === undefined) return 'wp-push'
+  if (typeof name !== 'string' || !/^[\w.-]{1,100}$/.test(name))
+    throw invalid(`name must be 1 to 100 letters, digits, '_', '.' or '-', got ${describeValue(name)}`)
+  return name
+}
+
+function positiveInteger(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || (value as number) < 1)
+    throw invalid(`${field} must be a positive integer, got ${describeValue(value)}`)
+  return value as number
+}
+
+function notFound(id: string): WebPushError {
+  return new WebPushError('ERR_WP_BATCH_NOT_FOUND', `no batch ${describeValue(id)}: unknown, or its results expired`)
+}
+
+/** Reads `source` as an async iterator (arrays and sync iterables included). */
+function toIterator(source: unknown): AsyncIterator<unknown> | Iterator<unknown> {
+  if (source !== null && typeof source === 'object') {
+    const s = source as {
+      [Symbol.asyncIterator]?: () => AsyncIterator<unknown>
+      [Symbol.iterator]?: () => Iterator<unknown>
+    }
+    if (typeof s[Symbol.asyncIterator] === 'function')
+      return (s[Symbol.asyncIterator] as () => AsyncIterator<unknown>)()
+    if (typeof s[Symbol.iterator] === 'function') return (s[Symbol.iterator] as () => Iterator<unknown>)()
+  }
+  throw invalid(`subscriptions must be an array or an (async) iterable, got ${describeValue(source)}`)
+}
+
+/**
+ * The subscription as it will be stored and given back (a JSON round trip), or the error that makes
+ * it `'invalid'`. Endpoints on private networks pass here: each worker's own guard judges them.
+ */
+function admit(item: unknown): { subscription: unknown } | { error: unknown } {
+  try {
+    checkSubscription(item, { allowPrivateNetwork: true })
+    return { subscription: JSON.parse(JSON.stringify(item)) as unknown }
+  } catch (error) {
+    return { error }
+  }
+}
+
+/** A bad item's subscription as stored: itself when JSON can hold it, else `null`. */
+function storable(item: unknown): unknown {
+  try {
+    const json = JSON.stringify(item)
+    return json === undefined ? null : (JSON.parse(json) as unknown)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Creates a push queue on Redis. Nothing secret goes into Redis: the message's data and options
+ * and the subscriptions, never a private key (workers hold their own).
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for bad options
+ * @example
+ * const queue = createPushQueue({ connection: 'redis://127.0.0.1:6379' })
+ * const id = await queue.enqueueMany(subscriptions, { title: 'Hello' })
+ * for await (const result of queue.results(id)) if (result.outcome === 'gone') forget(result.subscription)
+ */
+export function createPushQueue(options: PushQueueOptions): PushQueue {
+  if (typeof options !== 'object' || options === null)
+    throw invalid(`options must be an object { connection, ... }, got ${describeValue(options)}`)
+  for (const key of Object.keys(options))
+    if (!QUEUE_OPTIONS.includes(key)) throw invalid(`unknown option ${describeValue(key)}`)
+  if (options.connection === undefined) throw invalid('connection is required: a redis:// URL or ioredis options')
+  const name = checkName(options.name)
+  const chunkSize = positiveInteger(options.chunkSize, 'chunkSize', 500)
+  const retention = positiveInteger(options.retentionSeconds, 'retentionSeconds', 604_800)
+  const redis: ScriptedRedis = withScripts(connect(options.connection))
+  const queueConnection = redis.duplicate()
+  const queue = new Queue<ChunkData>(name, {
+    connection: queueConnection,
+    defaultJobOptions: {
+      removeOnComplete: true,
+      removeOnFail: { age: retention },
+      attempts: CHUNK_ATTEMPTS,
+      backoff: { type: 'fixed', delay: 1000 },
+    },
+  })
+  const readers = new Set<Redis>()
+  let closed = false
+
+  const checkOpen = (): void => {
+    if (closed) throw new WebPushError('ERR_WP_CLOSED', 'the queue is closed')
+  }
+
+  async function enqueueMany(
+    subscriptions: Iterable<unknown> | AsyncIterable<unknown>,
+    data?: unknown,
+    messageOptions?: MessageOptions,
+  ): Promise<string> {
+    checkOpen()
+    const payload = checkMessage(data, messageOptions)
+    const iterator = toIterator(subscriptions)
+    const id = randomUUID()
+    const keys = batchKeys(name, id)
+    await redis.hset(keys.meta, {
+      created: Date.now(),
+      retention,
+      completed: 0,
+      payload: payload === undefined ? '' : base64Encode(payload),
+      hasPayload: payload === undefined ? 0 : 1,
+      options: JSON.stringify(messageOptions ?? {}),
+    })
+    let index = 0
+    let chunkNo = 0
+    let chunk: [number, unknown][] = []
+    let jobs: { name: string; data: ChunkData; opts: { jobId: string } }[] = []
+    let refused: (string | number)[] = []
+    const flush = async (): Promise<void> => {
+      if (chunk.length > 0) {
+        jobs.push({ name: 'chunk', data: { b: id, items: chunk }, opts: { jobId: `${id}-${chunkNo++}` } })
+        chunk = []
+      }
+      if (jobs.length > 0) {
+        await queue.addBulk(jobs)
+        jobs = []
+      }
+      if (refused.length > 0) {
+        await redis.wpRecord(keys.meta, keys.results, keys.stream, Date.now(), ...refused)
+        refused = []
+      }
+    }
+    try {
+      for (;;) {
+        const step = await iterator.next()
+        if (step.done === true) break
+        const admitted = admit(step.value)
+        if ('subscription' in admitted) {
+          chunk.push([index, admitted.subscription])
+          if (chunk.length >= chunkSize) {
+            jobs.push({ name: 'chunk', data: { b: id, items: chunk }, opts: { jobId: `${id}-${chunkNo++}` } })
+            chunk = []
+            if (jobs.length >= JOBS_PER_ADD) await flush()
+          }
+        } else {
+          const stored = encodeResult(storable(step.value), { outcome: 'invalid', ok: false, error: admitted.error })
+          refused.push(index, stored, 'invalid')
+          if (refused.length >= 3 * chunkSize) await flush()
+        }
+        index++
+      }
+    } finally {
+      // What was read is enqueued and the batch sealed at that size, even when the source threw:
+      // a batch always finishes.
+      await flush()
+      await redis.wpSeal(keys.meta, keys.results, keys.stream, index, Date.now())
+    }
+    return id
+  }
+
+  async function status(id: string): Promise<BatchStatus> {
+    checkOpen()
+    if (typeof id !== 'string' || !BATCH_ID.test(id)) throw notFound(String(id))
+    const meta = await redis.hgetall(batchKeys(name, id).meta)
+    if (meta.created === undefined) throw notFound(id)
+    const byOutcome: Partial<Record<SendOutcome, number>> = {}
+    for (const [field, value] of Object.entries(meta))
+      if (field.startsWith('o:')) byOutcome[field.slice(2) as SendOutcome] = Number(value)
+    const completed = Number(meta.completed ?? 0)
+    const total = meta.total === undefined ? Math.max(completed, 0) : Number(meta.total)
+    return { total, completed, byOutcome, finished: meta.finished === '1' }
+  }
+
+  async function* results(id: string): AsyncGenerator<SendResult> {
+    checkOpen()
+    if (typeof id !== 'string' || !BATCH_ID.test(id)) throw notFound(String(id))
+    const keys = batchKeys(name, id)
+    if ((await redis.exists(keys.meta)) === 0) throw notFound(id)
+    // A connection of its own: XREAD BLOCK holds it.
+    const reader = redis.duplicate()
+    readers.add(reader)
+    try {
+      let cursor = '0'
+      for (;;) {
+        if (closed) return
+        const reply = (await reader.xread('COUNT', 1000, 'BLOCK', 2000, 'STREAMS', keys.stream, cursor)) as
+          | [string, [string, string[]][]][]
+          | null
+        if (reply === null) {
+          if ((await reader.exists(keys.meta)) === 0) throw notFound(id)
+          continue
+        }
+        const entries = reply[0]?.[1] ?? []
+        const indices: string[] = []
+        let ended = false
+        for (const [entryId, fields] of entries) {
+          cursor = entryId
+          if (fields[0] === 'i' && fields[1] !== undefined) indices.push(fields[1])
+          else if (fields[0] === 'end') ended = true
+        }
+        if (indices.length > 0) {
+          const stored = await reader.hmget(keys.results, ...indices)
+          for (let i = 0; i < indices.length; i++) {
+            const json = stored[i]
+            if (json !== null && json !== undefined) yield decodeResult(Number(indices[i]), json)
+          }
+        }
+        if (ended) return
+      }
+    } catch (error) {
+      if (closed) return
+      throw error
+    } finally {
+      readers.delete(reader)
+      reader.disconnect()
+    }
+  }
+
+  return {
+    enqueue: (subscription, data, messageOptions) => enqueueMany([subscription], data, messageOptions),
+    enqueueMany,
+    batch: status,
+    results,
+    async close() {
+      if (closed) return
+      closed = true
+      for (const reader of readers) reader.disconnect()
+      await queue.close()
+      await disconnect(queueConnection)
+      await disconnect(redis)
+    },
+  }
+}
