@@ -73,7 +73,7 @@ export class Recorder {
     for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
       try {
         const reply = await this.#redis.wpRecord(keys.meta, keys.results, keys.stream, Date.now(), ...args)
-        waiters.forEach((waiter, i) => waiter.resolve(Array.isArray(reply) && reply[i] === 1))
+        for (const [i, waiter] of waiters.entries()) waiter.resolve(Array.isArray(reply) && reply[i] === 1)
         return
       } catch {
         if (this.#stopped) {
