@@ -2,11 +2,12 @@
  * The per-runtime examples, run as a user runs them: `examples/deno/send.ts` in Deno (loopback network
  * only) and `examples/bun/send.ts` in Bun, each pushing to a local @wp/push-service test subscriber,
  * and `examples/browser` (bundled with esbuild from the BUILT packages, as a user bundles it) in
- * headless Chromium. Each example directory gets a `node_modules/@wp/webpush` link to the workspace's
- * package, where a user would have run `npm install @wp/webpush`.
+ * headless Chromium. Each example is a workspace member whose package.json depends on the packages it
+ * imports, so it resolves them from its own `node_modules` as a user's project does after
+ * `npm install @wp/webpush`; `deno check` type-checks the Deno example against the built `.d.ts`.
  */
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,7 +20,6 @@ import { type SuitePage, servePage } from '../browser/server.js'
 import { bin } from './harness.js'
 
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url))
-const packages = fileURLToPath(new URL('../node_modules/@wp/', import.meta.url))
 const SUBJECT = 'mailto:examples@example.com'
 
 let service: PushService
@@ -37,22 +37,17 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true })
 }, 30_000)
 
-/** Links `examples/<dir>/node_modules/@wp/webpush` to the workspace's package (gitignored), once. */
-async function linkWebpush(dir: string): Promise<void> {
-  const scope = join(examples, dir, 'node_modules', '@wp')
-  await mkdir(scope, { recursive: true })
-  await symlink(join(packages, 'webpush'), join(scope, 'webpush'), 'dir').catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error
-  })
-}
-
-/** Runs `command args` with `env` and `stdin`, within 60 s. */
-function run(command: string, args: string[], env: Record<string, string>, stdin?: string) {
+/** Runs `command args` in the example's directory `dir` (as a user runs it) with `env` and `stdin`, within 60 s. */
+function run(dir: string, command: string, args: string[], env: Record<string, string>, stdin?: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = execFile(
       command,
       args,
-      { timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env } },
+      {
+        cwd: join(examples, dir),
+        timeout: 60_000,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
+      },
       (error, stdout, stderr) => resolve({ code: error ? ((error.code as number | null) ?? 1) : 0, stdout, stderr }),
     )
     child.stdin?.end(stdin ?? '')
@@ -60,10 +55,15 @@ function run(command: string, args: string[], env: Record<string, string>, stdin
 }
 
 describe('the Deno example', () => {
+  it('type-checks with deno check against the built packages', { timeout: 120_000 }, async () => {
+    const result = await run('deno', bin('deno'), ['check', '--quiet', join(examples, 'deno', 'send.ts')], {})
+    expect(result.stderr + result.stdout).toBe('')
+    expect(result.code).toBe(0)
+  })
+
   it('sends a push the subscriber decrypts, with the key from an environment variable', {
     timeout: 120_000,
   }, async () => {
-    await linkWebpush('deno')
     const subscriber = await service.subscribe({ applicationServerKey: vapid.publicKey })
     const sent = `from deno ${Date.now()} ✓`
     const env = {
@@ -72,6 +72,7 @@ describe('the Deno example', () => {
       ALLOW_PRIVATE_NETWORK: new URL(service.url).origin,
     }
     const result = await run(
+      'deno',
       bin('deno'),
       [
         'run',
@@ -91,12 +92,12 @@ describe('the Deno example', () => {
   })
 
   it('reports the status of a subscription that is gone, and exits 1', { timeout: 120_000 }, async () => {
-    await linkWebpush('deno')
     const subscriber = await service.subscribe({ applicationServerKey: vapid.publicKey })
     await subscriber.unsubscribe()
     const keyFile = join(scratch, 'deno-key.pem')
     await writeFile(keyFile, vapid.privateKey)
     const result = await run(
+      'deno',
       bin('deno'),
       [
         'run',
@@ -118,12 +119,12 @@ describe('the Bun example', () => {
   it('sends the text of stdin, with the key from a file, and the subscriber decrypts it', {
     timeout: 120_000,
   }, async () => {
-    await linkWebpush('bun')
     const subscriber = await service.subscribe({ applicationServerKey: vapid.publicKey })
     const keyFile = join(scratch, 'bun-key.pem')
     await writeFile(keyFile, vapid.privateKey)
     const sent = `from bun ${Date.now()} ✓`
     const result = await run(
+      'bun',
       bin('bun'),
       ['run', join(examples, 'bun', 'send.ts'), JSON.stringify(subscriber.subscription)],
       { VAPID_PRIVATE_KEY_FILE: keyFile, VAPID_SUBJECT: SUBJECT, ALLOW_PRIVATE_NETWORK: new URL(service.url).origin },
@@ -149,7 +150,6 @@ async function serveBrowserExample(): Promise<SuitePage> {
     splitting: true,
     outdir: join(dir, 'out'),
     entryNames: '[name].bundle',
-    nodePaths: [join(packages, '..')],
     write: false,
     logLevel: 'silent',
   })
