@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/**
+ * `wp-push-worker --redis URL --key FILE --subject URI [--concurrency N] [--name Q] [--allow-private-network]`:
+ * a push worker process. Sends the chunks of a @wp/queue queue until SIGTERM or SIGINT, then drains
+ * (no new message starts, those in flight record their results, the rest goes back on the queue)
+ * and exits 0.
+ */
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { WebPushError } from '@wp/ece'
+import { startPushWorker } from './worker.js'
+
+const USAGE = `Usage: wp-push-worker --redis URL --key FILE --subject URI [options]
+
+  --redis URL              the Redis of the queue (redis:// or rediss://)
+  --key FILE               the VAPID private key (PEM, as written by \`vapid --gen\`)
+  --subject URI            the VAPID subject: mailto: or https:
+  --concurrency N          messages in flight in this process (default 100)
+  --name Q                 the queue's name (default wp-push)
+  --lock-duration MS       how long a chunk stays locked by a worker that stopped answering (default 30000)
+  --allow-private-network  send to endpoints on private networks and http: (a local push service)
+
+Prints "ready" when it takes work, and one JSON line {"gone": endpoint} per subscription found gone.
+SIGTERM or SIGINT: drains and exits 0 within 10 s. Exit 2 on a usage error, 1 on a failure.
+`
+
+function usage(message: string): void {
+  process.stderr.write(`wp-push-worker: ${message}\n\n${USAGE}`)
+  process.exitCode = 2
+}
+
+function positive(value: string | undefined): number | undefined | null {
+  if (value === undefined) return undefined
+  return /^\d{1,9}$/.test(value) && Number(value) > 0 ? Number(value) : null
+}
+
+async function main(): Promise<void> {
+  let values
+  try {
+    values = parseArgs({
+      options: {
+        redis: { type: 'string' },
+        key: { type: 'string' },
+        subject: { type: 'string' },
+        concurrency: { type: 'string' },
+        name: { type: 'string' },
+        'lock-duration': { type: 'string' },
+        'allow-private-network': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values
+  } catch (error) {
+    return usage((error as Error).message)
+  }
+  if (values.help) {
+    process.stdout.write(USAGE)
+    return
+  }
+  if (values.redis === undefined) return usage('--redis is required')
+  if (values.key === undefined) return usage('--key is required: the VAPID private key file')
+  if (values.subject === undefined) return usage('--subject is required: mailto: or https:')
+  const concurrency = positive(values.concurrency)
+  if (concurrency === null) return usage('--concurrency must be a positive integer')
+  const lockDuration = positive(values['lock-duration'])
+  if (lockDuration === null) return usage('--lock-duration must be a positive integer (ms)')
+
+  let pem: string
+  try {
+    pem = await readFile(values.key, 'utf8')
+  } catch (error) {
+    process.stderr.write(`wp-push-worker: cannot read --key ${values.key}: ${(error as NodeJS.ErrnoException).code}\n`)
+    process.exitCode = 1
+    return
+  }
+  let worker: Awaited<ReturnType<typeof startPushWorker>>
+  // Commands wait while Redis is away; at start, an unreachable Redis is a failure, not a wait.
+  const unreachable = setTimeout(() => {
+    process.stderr.write(`wp-push-worker: cannot reach Redis at --redis within 30 s\n`)
+    process.exit(1)
+  }, 30_000)
+  try {
+    worker = await startPushWorker({
+      connection: values.redis,
+      vapid: { privateKey: pem, subject: values.subject },
+      ...(values.name === undefined ? {} : { name: values.name }),
+      ...(concurrency === undefined ? {} : { concurrency }),
+      ...(lockDuration === undefined ? {} : { lockDuration }),
+      ...(values['allow-private-network'] === true ? { allowPrivateNetwork: true } : {}),
+      onGone: (subscription) => {
+        const endpoint = (subscription as { endpoint?: unknown } | null)?.endpoint
+        process.stdout.write(`${JSON.stringify({ gone: endpoint })}\n`)
+      },
+      onError: (error) => process.stderr.write(`wp-push-worker: redis: ${error.message}\n`),
+    })
+  } catch (error) {
+    const code = WebPushError.is(error) ? `${error.code}: ` : ''
+    process.stderr.write(`wp-push-worker: ${code}${(error as Error).message}\n`)
+    process.exitCode = WebPushError.is(error) && error.code === 'ERR_WP_INVALID_ARGUMENT' ? 2 : 1
+    return
+  } finally {
+    clearTimeout(unreachable)
+  }
+  process.stdout.write('ready\n')
+  const stop = (): void => {
+    // A second signal during the drain exits at once.
+    process.once('SIGTERM', () => process.exit(1))
+    process.once('SIGINT', () => process.exit(1))
+    const hard = setTimeout(() => process.exit(1), 10_000)
+    hard.unref()
+    worker.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`wp-push-worker: ${(error as Error).message}\n`)
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+}
+
+await main()
