@@ -12,9 +12,32 @@ export interface SubscriptionKeys {
   auth: Uint8Array<ArrayBuffer>
 }
 
-/** The 65-byte public point of a valid 32-byte private scalar (node:crypto where it exists, else pure JS). */
+/**
+ * The 65-byte public point of a valid 32-byte private scalar, synchronously: by node:crypto where it
+ * exists, else by the pure-JS backend, which browsers and Workers load on demand.
+ * @throws WebPushError `ERR_WP_BACKEND_UNAVAILABLE` outside Node before `await loadBackend('noble')`
+ *   (or use {@link publicKeyOfAsync}, which needs nothing loaded)
+ * @example
+ * ```ts
+ * publicKeyOf(privateKey) // 65 bytes: 0x04 || x || y
+ * ```
+ */
 export function publicKeyOf(privateKey: Uint8Array): Uint8Array<ArrayBuffer> {
   return runtime.derivePublicKey(privateKey)
+}
+
+/**
+ * {@link publicKeyOf}, asynchronously and with nothing to load first: by node:crypto where it exists,
+ * else by WebCrypto, or by the pure-JS backend (loaded then) where WebCrypto will not (Firefox).
+ * @example
+ * ```ts
+ * const publicKey = await publicKeyOfAsync(privateKey) // in a browser too
+ * ```
+ */
+export async function publicKeyOfAsync(privateKey: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  return runtime.derivePublicKeyAsync === undefined
+    ? runtime.derivePublicKey(privateKey)
+    : runtime.derivePublicKeyAsync(privateKey)
 }
 
 /**

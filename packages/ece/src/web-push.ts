@@ -20,7 +20,7 @@ import { aesgcmHeaders, openAesgcm, readAesgcmParams, sealAesgcm } from './inter
 import { webPushIkm } from './internal/derive.js'
 import { decryptError, HEADER_BASE, openRecords, readHeader, sealRecords, TAG } from './internal/records.js'
 import { type AnyBackend, call, runOn, runSync, type Steps } from './internal/steps.js'
-import { publicKeyOf, randomSalt } from './keys.js'
+import { publicKeyOf, publicKeyOfAsync, randomSalt } from './keys.js'
 import { toPrivateKey, toPublicKey } from './p256.js'
 
 /** RFC 8291 §4: the record size written in the header; a push message is one record. */
@@ -204,12 +204,18 @@ function readMessage<B>(
   if (opts.senderKeys !== undefined) {
     const given = toOptions<{ privateKey: BytesLike; publicKey: BytesLike }>(opts.senderKeys, 'senderKeys')
     const privateKey = toPrivateKey(given.privateKey, 'senderKeys.privateKey')
-    const publicKey = toPublicKey(given.publicKey, 'senderKeys.publicKey')
-    if (!equalBytes(publicKeyOf(privateKey), publicKey))
-      throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'senderKeys.publicKey does not match senderKeys.privateKey')
-    sender = { privateKey, publicKey }
+    sender = { privateKey, publicKey: toPublicKey(given.publicKey, 'senderKeys.publicKey') }
   }
   return { message: { data, encoding, padding, uaPublic, auth, salt, sender }, backend }
+}
+
+/**
+ * A test vector's sender key pair must be one pair: `derived`, the public key of its private key
+ * (by the entry's kind of derivation, synchronous or not), is the public key given.
+ */
+function checkSender(sender: NonNullable<Message['sender']>, derived: Uint8Array): void {
+  if (!equalBytes(derived, sender.publicKey))
+    throw new WebPushError('ERR_WP_INVALID_ARGUMENT', 'senderKeys.publicKey does not match senderKeys.privateKey')
 }
 
 /**
@@ -274,6 +280,7 @@ export async function encryptWebPush(
   options?: EncryptWebPushOptions,
 ): Promise<EncryptedPush> {
   const { message, backend } = readMessage(plaintext, keys, options, toBackend)
+  if (message.sender !== undefined) checkSender(message.sender, await publicKeyOfAsync(message.sender.privateKey))
   return runOn(backend, (b) => encryptMessage(b, message))
 }
 
@@ -299,6 +306,7 @@ export function encryptWebPushSync(
   options?: EncryptWebPushOptions,
 ): EncryptedPush {
   const { message, backend } = readMessage(plaintext, keys, options, toSyncBackend)
+  if (message.sender !== undefined) checkSender(message.sender, publicKeyOf(message.sender.privateKey))
   return runSync(encryptMessage(backend, message))
 }
 
@@ -324,6 +332,7 @@ export function encryptWebPushMultiRecordSync(
   options?: EncryptWebPushMultiRecordOptions,
 ): EncryptedPush {
   const { message, backend } = readMessage(plaintext, keys, options, toSyncBackend, true)
+  if (message.sender !== undefined) checkSender(message.sender, publicKeyOf(message.sender.privateKey))
   return runSync(encryptMessage(backend, message))
 }
 

@@ -10,9 +10,12 @@ import {
   describeValue,
   jwkToPoint,
   pointToJwk,
+  publicKeyOf,
+  publicKeyOfAsync,
   toContentEncoding,
 } from '../src/utils.js'
-import { codeOf } from './helpers.js'
+import { b64, codeOf } from './helpers.js'
+import v from './vectors/rfc8291.json' with { type: 'json' }
 
 async function webcryptoKey(): Promise<{ raw: Uint8Array; jwk: JsonWebKey }> {
   const pair = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, [
@@ -135,5 +138,22 @@ describe('describeValue', () => {
     expect(describeValue([1])).toBe('an array')
     expect(describeValue(1)).toBe('a number')
     expect(describeAlias).toBe(describeValue)
+  })
+})
+
+describe('publicKeyOf / publicKeyOfAsync in Node', () => {
+  it("derive RFC 8291's keys to their public keys: publicKeyOf synchronously (no promise), publicKeyOfAsync the same bytes", async () => {
+    const pairs: [string, string][] = [
+      [v.ua_private, v.ua_public],
+      [v.as_private, v.as_public],
+    ]
+    for (const [d, q] of pairs) {
+      const sync = publicKeyOf(b64(d))
+      expect(sync).toBeInstanceOf(Uint8Array)
+      expect(sync).toEqual(b64(q))
+      const pending = publicKeyOfAsync(b64(d))
+      expect(pending).toBeInstanceOf(Promise)
+      expect(await pending).toEqual(b64(q))
+    }
   })
 })

@@ -8,6 +8,7 @@ import {
   getSyncBackend,
   pointToJwk,
   publicKeyOf,
+  publicKeyOfAsync,
   type SyncBackendName,
   toByteArray,
   toPrivateKey,
@@ -44,6 +45,28 @@ export type VapidKeyInput =
 const inspect = Symbol.for('nodejs.util.inspect.custom')
 
 /**
+ * The public point {@link importVapidKey} derived asynchronously from a checked scalar, for the
+ * `new VapidKey` of that scalar it makes next, synchronously (so no other construction comes
+ * between); the constructor takes it and clears it before anything else. Undefined otherwise.
+ */
+let derivedPublicKey: Uint8Array<ArrayBuffer> | undefined
+
+/** A VAPID private key's scalar, checked (SEC 1 §3.2.1: from 1 to n-1), in a copy of its own. */
+function toScalar(privateKey: Uint8Array): Uint8Array<ArrayBuffer> {
+  try {
+    return new Uint8Array(toPrivateKey(privateKey, 'privateKey'))
+  } catch (cause) {
+    throw new WebPushError(
+      'ERR_WP_VAPID_KEY',
+      'a VAPID private key must be a P-256 scalar of 32 bytes, from 1 to n-1',
+      {
+        cause,
+      },
+    )
+  }
+}
+
+/**
  * A VAPID private key, imported once. Signing uses the fastest crypto backend and imports the key
  * into it once per backend, never per token. The private key is kept in a private field: it is not
  * shown by `console.log`, `JSON.stringify` or `util.inspect`.
@@ -62,23 +85,18 @@ export class VapidKey {
   readonly #importedSync = new Map<SyncBackendName, BackendKey>()
 
   /**
-   * Use {@link importVapidKey} or {@link generateVapidKeys}; this takes the 32-byte scalar and, if
-   * given, the public point that must belong to it.
-   * @throws WebPushError `ERR_WP_VAPID_KEY` for a scalar out of 1 to n-1, or a public key that is not its own
+   * Use {@link importVapidKey}; this takes the 32-byte scalar and, if given, the public point that
+   * must belong to it, and derives that point synchronously: outside Node, only once
+   * `await loadBackend('noble')` (from `@wp/ece/utils`) has loaded the pure-JS backend.
+   * @throws WebPushError `ERR_WP_VAPID_KEY` for a scalar out of 1 to n-1, or a public key that is not its own;
+   *   `ERR_WP_BACKEND_UNAVAILABLE` outside Node before the pure-JS backend is loaded
    */
   constructor(privateKey: Uint8Array, publicKey?: Uint8Array) {
-    try {
-      this.#privateKey = new Uint8Array(toPrivateKey(privateKey, 'privateKey'))
-    } catch (cause) {
-      throw new WebPushError(
-        'ERR_WP_VAPID_KEY',
-        'a VAPID private key must be a P-256 scalar of 32 bytes, from 1 to n-1',
-        {
-          cause,
-        },
-      )
-    }
-    const derived = publicKeyOf(this.#privateKey)
+    // The point importVapidKey derived for this very construction, if it made it: taken and cleared first.
+    const trusted = derivedPublicKey
+    derivedPublicKey = undefined
+    this.#privateKey = toScalar(privateKey)
+    const derived = trusted ?? publicKeyOf(this.#privateKey)
     if (publicKey !== undefined) {
       const given = asKeyError(() => toPublicKey(publicKey, 'publicKey'))
       if (!equalBytes(given, derived)) throw mismatch()
@@ -188,7 +206,8 @@ function asKeyError<T>(fn: () => T): T {
   try {
     return fn()
   } catch (cause) {
-    if (WebPushError.is(cause) && cause.code !== 'ERR_WP_VAPID_KEY')
+    // A backend to load first is not a fault of the key: that error says what to do, as it is.
+    if (WebPushError.is(cause) && cause.code !== 'ERR_WP_VAPID_KEY' && cause.code !== 'ERR_WP_BACKEND_UNAVAILABLE')
       throw new WebPushError('ERR_WP_VAPID_KEY', `not a valid VAPID key: ${cause.message}`, { cause })
     throw cause
   }
@@ -197,7 +216,8 @@ function asKeyError<T>(fn: () => T): T {
 /**
  * Reads a VAPID private key from any common format (see {@link VapidKeyInput}). A public key given
  * beside the private key (in a JWK, SEC 1, PKCS #8 or a `{ privateKey, publicKey }` pair) must match
- * it. A text or byte input is at most 64 KiB.
+ * it. A text or byte input is at most 64 KiB. The public key is derived with nothing to load first,
+ * in browsers and Workers too (node:crypto in Node, else WebCrypto, else pure JS loaded on demand).
  * @returns the key, ready to sign; a `VapidKey` given is returned as it is
  * @throws WebPushError `ERR_WP_VAPID_KEY` for garbage, RSA or Ed25519 keys, other curves, public-only
  *   keys, encrypted PEM, mismatches and inputs over 64 KiB
@@ -206,12 +226,21 @@ function asKeyError<T>(fn: () => T): T {
  * key.applicationServerKey // for pushManager.subscribe({ applicationServerKey })
  */
 export async function importVapidKey(input: VapidKeyInput): Promise<VapidKey> {
-  return importVapidKeySync(input)
+  if (input instanceof VapidKey) return input
+  const { privateKey, publicKey } = asKeyError(() => readPrivateKey(input))
+  const scalar = toScalar(privateKey)
+  // Derived asynchronously (WebCrypto outside Node: nothing to load first), then checked against a
+  // public key given, by the constructor, exactly as the synchronous import does.
+  const derived = await publicKeyOfAsync(scalar)
+  derivedPublicKey = derived
+  return asKeyError(() => new VapidKey(scalar, publicKey))
 }
 
 /**
- * {@link importVapidKey}, synchronously.
- * @throws WebPushError `ERR_WP_VAPID_KEY`, as `importVapidKey`
+ * {@link importVapidKey}, synchronously. Outside Node it derives the public key on the pure-JS
+ * backend, which must be loaded first: `await loadBackend('noble')` from `@wp/ece/utils`.
+ * @throws WebPushError `ERR_WP_VAPID_KEY`, as `importVapidKey`; `ERR_WP_BACKEND_UNAVAILABLE` outside
+ *   Node before the pure-JS backend is loaded
  * @example
  * const key = importVapidKeySync(readFileSync('private_key.pem', 'utf8'))
  */

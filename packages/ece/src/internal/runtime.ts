@@ -25,9 +25,15 @@ export interface Runtime {
   readonly preferredFor?: Readonly<Partial<Record<BackendOperation, BackendName>>>
   /**
    * The 65-byte uncompressed public point of a valid 32-byte private scalar, synchronously (WebCrypto
-   * cannot derive it, so only node:crypto or pure JS can).
+   * cannot derive it, so only node:crypto or pure JS can; where pure JS is loaded on demand, it
+   * throws `ERR_WP_BACKEND_UNAVAILABLE` until {@link Runtime.load}).
    */
   derivePublicKey(privateKey: Uint8Array): Uint8Array<ArrayBuffer>
+  /**
+   * {@link Runtime.derivePublicKey}, asynchronously, with nothing to load first; where it is absent,
+   * the synchronous derivation serves (node:crypto has everything loaded).
+   */
+  derivePublicKeyAsync?(privateKey: Uint8Array): Promise<Uint8Array<ArrayBuffer>>
   /** Loads the backends this runtime loads on demand (none in Node; pure JS elsewhere). */
   load(): Promise<void>
 }
