@@ -1,6 +1,7 @@
 /**
  * The shape of the module behind the `#encrypt-pool` import map, declared once. The map picks
- * `encrypt-pool.node` where `node:worker_threads` exists (Node, Bun) and `encrypt-pool.default`
+ * `encrypt-pool.node` where `node:worker_threads` exists (Node, Bun), `encrypt-pool.deno` in Deno (the
+ * same pool, once read permission for the worker's module is known) and `encrypt-pool.default`
  * everywhere else, so a browser bundle never sees a Node module.
  */
 import type { ContentEncoding } from '@wp/ece'
