@@ -3,8 +3,10 @@
 //   deno run --allow-net=127.0.0.1 suite.mjs '<subscription JSON>' '<text to push>'
 //   bun run suite.mjs '<subscription JSON>' '<text to push>'
 // The subscription is a local @wp/push-service's test subscriber; the harness that started the
-// service reads what the subscriber decrypted. Prints one line per check, the crypto backend, and a
-// last line `CONFORMANCE {json}` with every check's name and result.
+// service reads what the subscriber decrypted. Prints the runtime and its crypto backends first
+// (`runtime deno, crypto backends: encrypt node, sign noble`: encryption and ES256 signing may run on
+// different ones), one line per check, and a last line `CONFORMANCE {json}` with every check's name
+// and result.
 // Where there is no command line (a Worker, a page), import it and call `runChecks()`: the suite
 // runs only when it is the script a runtime was started with.
 import {
@@ -154,16 +156,18 @@ async function roundTrip(encoding) {
 
 /**
  * Runs every check, pushing `pushText` to `subscription` (a local push service's test subscriber)
- * in the last one. `log` gets one line per check, the runtime and crypto backend first and the
- * `CONFORMANCE {json}` line last.
+ * in the last one. `log` gets one line per check, the runtime and its crypto backends (to encrypt,
+ * to sign) first and the `CONFORMANCE {json}` line last; the report's `backend` is the encryption one.
  * @param {{ endpoint: string, keys: { p256dh: string, auth: string } }} subscription
  * @param {string} pushText
  * @param {{ log?: (line: string) => void }} [options]
- * @returns {Promise<{ runtime: string, backend: string, results: { name: string, ok: boolean, error?: string }[] }>}
+ * @returns {Promise<{ runtime: string, backend: string, backends: { encrypt: string, sign: string }, results: { name: string, ok: boolean, error?: string }[] }>}
  */
 export async function runChecks(subscription, pushText, { log = console.log } = {}) {
-  const backend = getBackend().name
-  log(`runtime ${runtime}, crypto backend ${backend}`)
+  // The runtime's defaults: @wp/vapid signs on getBackend('sign'), everything else runs on getBackend('encrypt').
+  const backends = { encrypt: getBackend('encrypt').name, sign: getBackend('sign').name }
+  const backend = backends.encrypt
+  log(`runtime ${runtime}, crypto backends: encrypt ${backends.encrypt}, sign ${backends.sign}`)
   const results = []
   for (const [name, check] of Object.entries(checks)) {
     try {
@@ -175,7 +179,7 @@ export async function runChecks(subscription, pushText, { log = console.log } = 
       log(`FAILED ${name}: ${error?.stack ?? error}`)
     }
   }
-  const report = { runtime, backend, results }
+  const report = { runtime, backend, backends, results }
   log(`CONFORMANCE ${JSON.stringify(report)}`)
   return report
 }

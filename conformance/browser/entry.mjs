@@ -1,5 +1,5 @@
 // The conformance suite in a page: `window.runConformance(subscription, text)` runs every check of
-// suite.mjs and resolves to the lines it printed (the runtime and crypto backend first, the
+// suite.mjs and resolves to the lines it printed (the runtime and crypto backends first, the
 // `CONFORMANCE {json}` line last) and the browser's user agent. Bundled by server.ts with esbuild
 // for `platform: 'browser'` from the BUILT packages.
 import { runChecks } from '../suite.mjs'

@@ -7,11 +7,11 @@ import { expectConformance } from './harness.js'
 describe('conformance in chromium', () => {
   it('passes every check, and the test subscriber decrypts the push', { timeout: 45_000 }, async () => {
     const run = await runInBrowser('chromium')
-    // Each run prints the crypto backend it used.
+    // Each run prints the crypto backends it used: WebCrypto for both (runtime.default.ts).
     console.log(`${run.lines[0]} (${run.userAgent})`)
     expect(run.userAgent).toMatch(/Chrome\//)
-    expect(run.lines[0]).toBe('runtime browser, crypto backend webcrypto')
-    expect(run.report?.backend).toBe('webcrypto')
+    expect(run.lines[0]).toBe('runtime browser, crypto backends: encrypt webcrypto, sign webcrypto')
+    expect(run.report?.backends).toEqual({ encrypt: 'webcrypto', sign: 'webcrypto' })
     expect(run.errors).toEqual([])
     expectConformance('browser', run.report, run.received, run.sent, run.lines.join('\n'))
   })

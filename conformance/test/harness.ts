@@ -68,7 +68,10 @@ export async function runSuite(command: string, args: string[]): Promise<SuiteRu
 /** A suite's report, as its `CONFORMANCE {json}` line gives it. */
 export interface Report {
   runtime: string
+  /** The encryption backend (what `backends.encrypt` says). */
   backend: string
+  /** The crypto backend for each operation: ES256 signing (VAPID) and everything else. */
+  backends?: { encrypt: string; sign: string }
   results: { name: string; ok: boolean; error?: string }[]
 }
 

@@ -1,6 +1,6 @@
 // The conformance suite as a Worker (an ES module worker for workerd): POST a JSON body
 // `{ "subscription": {...}, "text": "..." }` and the response is the suite's output, one line per
-// check, the runtime and crypto backend first and the `CONFORMANCE {json}` line last.
+// check, the runtime and crypto backends first and the `CONFORMANCE {json}` line last.
 // `workerd.ts` bundles it with esbuild under the workerd/worker/browser export conditions.
 import { runChecks } from '../suite.mjs'
 
