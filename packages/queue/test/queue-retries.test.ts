@@ -1,0 +1,89 @@
+/** Retries wait in Redis as delayed jobs: other work goes on meanwhile, and the asked delay is kept. */
+import { generateVapidKeys, type SendResult } from '@wp/webpush'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPushQueue, type PushQueue, startPushWorker } from '../src/index.js'
+import { drain, recordingTransport, startWorld, subscribers, until, type World, within } from './queue-fixtures.js'
+
+let world: World
+let queue: PushQueue
+const keys = await generateVapidKeys()
+
+beforeAll(async () => {
+  world = await startWorld()
+  queue = createPushQueue({ connection: world.redis.url, name: 'retries', chunkSize: 20 })
+})
+afterAll(async () => {
+  await queue?.close()
+  await world?.close()
+})
+
+/** Reads `id`'s results, noting when each arrived. */
+async function timed(id: string): Promise<{ result: SendResult; at: number }[]> {
+  const out: { result: SendResult; at: number }[] = []
+  for await (const result of queue.results(id)) out.push({ result, at: Date.now() })
+  return out
+}
+
+describe('retries', () => {
+  it('503 with Retry-After: 2 waits as a delayed job: a second batch finishes first, and no retry comes early', async () => {
+    const pool = await subscribers(world.service, keys.publicKey, 80)
+    const first = pool.slice(0, 40)
+    const second = pool.slice(40)
+    const { transport, attempts } = recordingTransport()
+    // Two chunk slots (concurrency 100): were a retry to sleep in the worker, the first batch's two
+    // chunks would hold both and the second batch would wait for them.
+    const worker = await startPushWorker({
+      connection: world.redis.url,
+      name: 'retries',
+      vapid: { privateKey: keys.privateKey, subject: 'mailto:ops@example.com' },
+      transport,
+      allowPrivateNetwork: true,
+    })
+    try {
+      world.service.setFaults({ status: 503, retryAfterSeconds: 2, rate: 0.5 })
+      const firstId = await queue.enqueueMany(
+        first.map((s) => s.subscription),
+        'first',
+      )
+      const firstResults = timed(firstId)
+      await until(() => attempts.length >= 40, 10_000, "the first batch's first attempts")
+      world.service.setFaults(undefined)
+      const refused = new Set(attempts.filter((a) => a.status === 503).map((a) => a.endpoint))
+      const endpoints = first.map((s) => s.subscription.endpoint)
+      // Both chunks of the first batch have a message waiting (a 1 in 10^6 draw would not).
+      expect([...refused].some((e) => endpoints.indexOf(e) < 20)).toBe(true)
+      expect([...refused].some((e) => endpoints.indexOf(e) >= 20)).toBe(true)
+
+      const secondId = await queue.enqueueMany(
+        second.map((s) => s.subscription),
+        'second',
+      )
+      const [a, b] = await within(Promise.all([firstResults, timed(secondId)]), 30_000, 'both batches')
+      expect(a.map((r) => r.result.outcome)).toEqual(Array(40).fill('created'))
+      expect(b.map((r) => r.result.outcome)).toEqual(Array(40).fill('created'))
+      const retried = a.filter((r) => refused.has((r.result.subscription as { endpoint: string }).endpoint))
+      const secondDone = Math.max(...b.map((r) => r.at))
+      for (const r of retried) expect(r.at).toBeGreaterThan(secondDone)
+
+      const waits: number[] = []
+      for (const endpoint of refused) {
+        const mine = attempts.filter((x) => x.endpoint === endpoint).sort((x, y) => x.sentAt - y.sentAt)
+        expect(mine.length).toBeGreaterThanOrEqual(2)
+        expect(mine.at(-1)?.status).toBe(201)
+        for (let i = 1; i < mine.length; i++) {
+          const waited = (mine[i]?.sentAt ?? 0) - (mine[i - 1]?.answeredAt ?? 0)
+          // Asked 2 s; a few ms of clock rounding allowed, and an upper bound so a lost retry shows.
+          waits.push(waited)
+          expect(waited).toBeGreaterThanOrEqual(1990)
+          expect(waited).toBeLessThan(12_000)
+        }
+      }
+      expect(await Promise.all(first.map((s) => drain(s, 200)))).toEqual(first.map(() => ['first']))
+      expect(await Promise.all(second.map((s) => drain(s, 200)))).toEqual(second.map(() => ['second']))
+    } finally {
+      world.service.setFaults(undefined)
+      await worker.close()
+      await transport.close()
+    }
+  })
+})
