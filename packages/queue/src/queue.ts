@@ -43,6 +43,10 @@ export interface PushQueue {
    * any size, read lazily and added in chunks). A bad subscription never rejects the batch: it gets
    * an `'invalid'` result. Bad `data` or options reject before anything is enqueued.
    * @returns the batch id, once every subscription is enqueued
+   * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` (or `checkMessage`'s code) for bad data, options
+   *   or a source that is not iterable, before anything is enqueued. When the source itself throws,
+   *   the batch is sealed with the items read so far (they are sent) and that error is rejected
+   *   with, carrying the batch id as `batchId` (when it is an object that can take it).
    */
   enqueueMany(
     subscriptions: Iterable<unknown> | AsyncIterable<unknown>,
@@ -78,6 +82,16 @@ export interface ChunkData {
   a?: Record<string, number>
 }
 
+/**
+ * Refuses an option that is not one of `known`, naming it (an option's name is no secret; it is
+ * cut to 40 characters) and the ones expected, so a misspelt option is found at once.
+ */
+export function checkOptionNames(options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options))
+    if (!known.includes(key))
+      throw invalid(`unknown option ${JSON.stringify(key.slice(0, 40))}: expected one of ${known.join(', ')}`)
+}
+
 /** Checks a queue name: BullMQ's key separator `:` cannot be in it. */
 export function checkName(name: unknown): string {
   if (name === undefined) return 'wp-push'
@@ -91,6 +105,16 @@ function positiveInteger(value: unknown, field: string, fallback: number): numbe
   if (!Number.isSafeInteger(value) || (value as number) < 1)
     throw invalid(`${field} must be a positive integer, got ${describeValue(value)}`)
   return value as number
+}
+
+/** Puts `batchId` on a thrown object (not on a primitive, nor on a frozen object: nowhere to put it). */
+function withBatchId(error: unknown, id: string): void {
+  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return
+  try {
+    Object.defineProperty(error, 'batchId', { value: id, enumerable: true, configurable: true, writable: true })
+  } catch {
+    // frozen
+  }
 }
 
 function notFound(id: string): WebPushError {
@@ -112,25 +136,29 @@ function toIterator(source: unknown): AsyncIterator<unknown> | Iterator<unknown>
 }
 
 /**
- * The subscription as it will be stored and given back (a JSON round trip), or the error that makes
- * it `'invalid'`. Endpoints on private networks pass here: each worker's own guard judges them.
+ * The subscription as it will be stored, sent and given back (its JSON round trip, so what is
+ * checked is what a worker will send), or the error that makes it `'invalid'` and the form its
+ * result keeps (`null` when JSON cannot hold it). Endpoints on private networks pass here: each
+ * worker's own guard judges them.
  */
-function admit(item: unknown): { subscription: unknown } | { error: unknown } {
+function admit(item: unknown): { subscription: unknown } | { error: unknown; stored: unknown } {
+  let json: string | undefined
   try {
-    checkSubscription(item, { allowPrivateNetwork: true })
-    return { subscription: JSON.parse(JSON.stringify(item)) as unknown }
-  } catch (error) {
-    return { error }
-  }
-}
-
-/** A bad item's subscription as stored: itself when JSON can hold it, else `null`. */
-function storable(item: unknown): unknown {
-  try {
-    const json = JSON.stringify(item)
-    return json === undefined ? null : (JSON.parse(json) as unknown)
+    json = JSON.stringify(item)
   } catch {
-    return null
+    // A cycle, a BigInt, a getter that throws: nothing a worker could be given. The thrown error
+    // itself is not kept: its message may quote the item.
+    return {
+      error: invalid('subscription must be JSON data { endpoint, keys }, got an object JSON.stringify cannot write'),
+      stored: null,
+    }
+  }
+  const stored = json === undefined ? null : (JSON.parse(json) as unknown)
+  try {
+    checkSubscription(json === undefined ? item : stored, { allowPrivateNetwork: true })
+    return { subscription: stored }
+  } catch (error) {
+    return { error, stored }
   }
 }
 
@@ -146,8 +174,7 @@ function storable(item: unknown): unknown {
 export function createPushQueue(options: PushQueueOptions): PushQueue {
   if (typeof options !== 'object' || options === null)
     throw invalid(`options must be an object { connection, ... }, got ${describeValue(options)}`)
-  for (const key of Object.keys(options))
-    if (!QUEUE_OPTIONS.includes(key)) throw invalid(`unknown option ${describeValue(key)}`)
+  checkOptionNames(options, QUEUE_OPTIONS)
   if (options.connection === undefined) throw invalid('connection is required: a redis:// URL or ioredis options')
   const name = checkName(options.name)
   const chunkSize = positiveInteger(options.chunkSize, 'chunkSize', 500)
@@ -220,12 +247,16 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
             if (jobs.length >= JOBS_PER_ADD) await flush()
           }
         } else {
-          const stored = encodeResult(storable(step.value), { outcome: 'invalid', ok: false, error: admitted.error })
+          const stored = encodeResult(admitted.stored, { outcome: 'invalid', ok: false, error: admitted.error })
           refused.push(index, stored, 'invalid')
           if (refused.length >= 3 * chunkSize) await flush()
         }
         index++
       }
+    } catch (error) {
+      // The batch exists (sealed below, its items sent): the caller learns its id from the error.
+      withBatchId(error, id)
+      throw error
     } finally {
       // What was read is enqueued and the batch sealed at that size, even when the source threw:
       // a batch always finishes.

@@ -1,0 +1,181 @@
+/** Bad input: options and messages refused before anything is in Redis, bad items `'invalid'`, a broken source. */
+import { checkSubscription, generateVapidKeys, WebPushError } from '@wp/webpush'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPushQueue, type PushQueue, startPushWorker } from '../src/index.js'
+import { collect, scanKeys, startWorld, subscribers, type World } from './queue-fixtures.js'
+
+let world: World
+let queue: PushQueue
+const keys = await generateVapidKeys()
+const vapid = { privateKey: keys.privateKey, subject: 'mailto:ops@example.com' }
+
+beforeAll(async () => {
+  world = await startWorld()
+  queue = createPushQueue({ connection: world.redis.url, name: 'input', chunkSize: 4 })
+})
+afterAll(async () => {
+  await queue?.close()
+  await world?.close()
+})
+
+/** The code `fn` throws (or rejects with). */
+async function codeOf(fn: () => unknown): Promise<string> {
+  try {
+    await fn()
+  } catch (error) {
+    expect(error).toBeInstanceOf(WebPushError)
+    return (error as WebPushError).code
+  }
+  throw new Error('it did not throw')
+}
+
+describe('bad options', () => {
+  it('createPushQueue and startPushWorker refuse them with ERR_WP_INVALID_ARGUMENT, naming the field', async () => {
+    const connection = world.redis.url
+    for (const [options, named] of [
+      [{ connection, name: 'a:b' }, /name/],
+      [{ connection, name: '' }, /name/],
+      [{ connection, chunkSize: 0 }, /chunkSize/],
+      [{ connection, chunkSize: 2.5 }, /chunkSize/],
+      [{ connection, retentionSeconds: -1 }, /retentionSeconds/],
+      [{ connection, chunksize: 10 }, /chunksize/],
+      [{}, /connection/],
+      [{ connection: 'http://127.0.0.1:6379' }, /connection/],
+      [null, /options/],
+    ] as const) {
+      expect(() => createPushQueue(options as never)).toThrow(named)
+      expect(await codeOf(() => createPushQueue(options as never))).toBe('ERR_WP_INVALID_ARGUMENT')
+    }
+    for (const [options, named] of [
+      [{ connection, vapid, name: 'a:b' }, /name/],
+      [{ connection, vapid, concurrency: 0 }, /concurrency/],
+      [{ connection, vapid, maxAttempts: 0 }, /maxAttempts/],
+      [{ connection, vapid, lockDuration: -5 }, /lockDuration/],
+      [{ connection, vapid, onGone: 'yes' }, /onGone/],
+      [{ connection, vapid, retries: 3 }, /retries/],
+      [{ connection }, /vapid\.privateKey/],
+    ] as const) {
+      await expect(startPushWorker(options as never)).rejects.toThrow(named)
+      expect(await codeOf(() => startPushWorker(options as never))).toBe('ERR_WP_INVALID_ARGUMENT')
+    }
+  })
+})
+
+describe('enqueueMany', () => {
+  it('bad data, options or a source that is not iterable reject before any key is made', async () => {
+    const [subscriber] = await subscribers(world.service, keys.publicKey, 1)
+    const items = [subscriber?.subscription]
+    const before = await scanKeys(world.admin)
+    const cases: [() => Promise<string>, string][] = [
+      [() => queue.enqueueMany(items, 'x'.repeat(5000)), 'ERR_WP_PAYLOAD_TOO_LARGE'],
+      [() => queue.enqueueMany(items, 'hi', { ttl: -1 }), 'ERR_WP_INVALID_ARGUMENT'],
+      [() => queue.enqueueMany(items, 'hi', { urgency: 'now' as never }), 'ERR_WP_INVALID_ARGUMENT'],
+      [() => queue.enqueueMany(items, 'hi', { topic: 'a topic with spaces' }), 'ERR_WP_INVALID_ARGUMENT'],
+      [() => queue.enqueueMany(items, 'hi', { tll: 60 } as never), 'ERR_WP_INVALID_ARGUMENT'],
+      [() => queue.enqueueMany(42 as never, 'hi'), 'ERR_WP_INVALID_ARGUMENT'],
+      [() => queue.enqueueMany(null as never, 'hi'), 'ERR_WP_INVALID_ARGUMENT'],
+      [() => queue.enqueueMany({} as never, 'hi'), 'ERR_WP_INVALID_ARGUMENT'],
+      [() => queue.enqueueMany('not a list' as never, 'hi'), 'ERR_WP_INVALID_ARGUMENT'],
+      [() => queue.enqueue(subscriber?.subscription, 'hi', { ttl: 'soon' as never }), 'ERR_WP_INVALID_ARGUMENT'],
+    ]
+    for (const [call, code] of cases) {
+      const got = await codeOf(call)
+      if (code === 'ERR_WP_PAYLOAD_TOO_LARGE') expect(got).toMatch(/^ERR_WP_/)
+      else expect(got).toBe(code)
+    }
+    expect(await scanKeys(world.admin)).toEqual(before)
+  })
+
+  it('bad subscriptions of every kind are invalid with the code of what is wrong, and never sent', async () => {
+    const [good] = await subscribers(world.service, keys.publicKey, 1)
+    if (good === undefined) throw new Error('no subscriber')
+    const sub = good.subscription
+    const circular: Record<string, unknown> = { ...sub, keys: { ...sub.keys } }
+    circular.self = circular
+    const bad: unknown[] = [
+      null,
+      undefined,
+      42,
+      'https://push.example/x',
+      {},
+      { endpoint: 'nope', keys: sub.keys },
+      { endpoint: 'ftp://push.example/x', keys: sub.keys },
+      { ...sub, keys: { auth: sub.keys.auth } },
+      { ...sub, keys: { p256dh: 'AAAA', auth: sub.keys.auth } },
+      { ...sub, keys: { p256dh: sub.keys.p256dh, auth: 'AAAA' } },
+      { ...sub, keys: { p256dh: '!!!', auth: sub.keys.auth } },
+      {
+        get endpoint(): string {
+          throw new Error('no endpoint today')
+        },
+      },
+      circular,
+      { ...sub, extra: 10n },
+    ]
+    const items = [sub, ...bad]
+    const id = await queue.enqueueMany(items, 'only the good one')
+    const worker = await startPushWorker({
+      connection: world.redis.url,
+      name: 'input',
+      vapid,
+      allowPrivateNetwork: true,
+    })
+    try {
+      const results = await collect(queue.results(id))
+      expect(results).toHaveLength(items.length)
+      const byIndex = new Map(results.map((r) => [r.index, r]))
+      expect(byIndex.get(0)?.outcome).toBe('created')
+      for (let i = 1; i < items.length; i++) {
+        const result = byIndex.get(i)
+        let expected = 'ERR_WP_INVALID_ARGUMENT'
+        try {
+          checkSubscription(items[i], { allowPrivateNetwork: true })
+        } catch (error) {
+          expected = WebPushError.is(error) ? error.code : 'ERR_WP_INVALID_ARGUMENT'
+        }
+        expect(result, `item ${i}`).toMatchObject({ ok: false, outcome: 'invalid' })
+        expect(result?.error, `item ${i}`).toBeInstanceOf(WebPushError)
+        expect((result?.error as WebPushError | undefined)?.code, `item ${i}`).toBe(expected)
+      }
+      expect((await good.next({ timeoutMs: 5000 })).text).toBe('only the good one')
+      expect(good.pending).toBe(0)
+    } finally {
+      await worker.close()
+    }
+  })
+
+  it('a source that throws midway: enqueueMany rejects with its error, carrying the batch id; what was read is sent', async () => {
+    const pool = await subscribers(world.service, keys.publicKey, 7)
+    const broken = new Error('the source broke')
+    async function* source(): AsyncGenerator<unknown> {
+      for (const s of pool) yield s.subscription
+      throw broken
+    }
+    const failure = await queue.enqueueMany(source(), 'partial').then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(failure).toBe(broken)
+    const id = (failure as { batchId?: unknown }).batchId
+    expect(typeof id).toBe('string')
+    const worker = await startPushWorker({
+      connection: world.redis.url,
+      name: 'input',
+      vapid,
+      allowPrivateNetwork: true,
+    })
+    try {
+      const results = await collect(queue.results(id as string))
+      expect(results.map((r) => r.outcome)).toEqual(Array(7).fill('created'))
+      expect(await queue.batch(id as string)).toEqual({
+        total: 7,
+        completed: 7,
+        byOutcome: { created: 7 },
+        finished: true,
+      })
+      for (const s of pool) expect((await s.next({ timeoutMs: 5000 })).text).toBe('partial')
+    } finally {
+      await worker.close()
+    }
+  })
+})
