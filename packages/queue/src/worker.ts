@@ -12,7 +12,7 @@ import { Recorder } from './internal/recorder.js'
 import { connect, disconnect, invalid, type RedisConnection } from './internal/redis.js'
 import { withScripts } from './internal/scripts.js'
 import { Slots } from './internal/slots.js'
-import { type ChunkData, checkName } from './queue.js'
+import { type ChunkData, checkName, checkOptionNames } from './queue.js'
 
 /** Options of {@link startPushWorker}. */
 export interface PushWorkerOptions {
@@ -118,8 +118,7 @@ function retryDelay(error: unknown, made: number): number {
 export async function startPushWorker(options: PushWorkerOptions): Promise<PushWorker> {
   if (typeof options !== 'object' || options === null)
     throw invalid(`options must be an object { connection, vapid, ... }, got ${describeValue(options)}`)
-  for (const key of Object.keys(options))
-    if (!WORKER_OPTIONS.includes(key)) throw invalid(`unknown option ${describeValue(key)}`)
+  checkOptionNames(options, WORKER_OPTIONS)
   if (options.connection === undefined) throw invalid('connection is required: a redis:// URL or ioredis options')
   const vapid = options.vapid as { privateKey?: unknown; subject?: unknown } | undefined
   if (typeof vapid !== 'object' || vapid === null || vapid.privateKey === undefined)
