@@ -1,13 +1,15 @@
 // Every crypto backend of @wp/ece in the runtime that runs this file: `encryptWebPush` of a 3072-byte
 // payload (aes128gcm, a fresh sender key and salt per message) and a VAPID token of @wp/vapid (a fresh
-// signature per call, the key imported once). Runtime-neutral: it uses only what Node, Deno and Bun
-// all have (performance.now, crypto.getRandomValues) and imports the BUILT packages as the runtime
-// resolves them, so each runtime gets its own default backend, as a user's code would.
+// signature per call, the key imported once). Runtime-neutral: it uses only what every runtime has
+// (performance.now, crypto.getRandomValues) and imports the BUILT packages as the runtime resolves
+// them, so each runtime gets its own default backend, as a user's code would. Node, Deno and Bun run
+// it as a script; bench/runtimes.mjs bundles it for a page (Chromium, Firefox) and for workerd.
 //
 // Method: each candidate (operation x backend) is warmed up, then run in slices of fixed time,
 // `rounds` rounds, interleaved with the order rotating each round; its rate is the median of its
 // slices. Every slice's last result is checked outside the timed window (the message decrypts, the
-// token verifies), so a broken path cannot be timed.
+// token verifies), so a broken path cannot be timed. Where the runtime's clock does not advance while
+// code runs (workerd), `prepareBackends()` and `runCount()` let the caller time a fixed count instead.
 //
 //   node bench/lib/backend-bench.mjs [timeMs] [rounds] [warmupMs]
 //   deno run --allow-read --allow-env bench/lib/backend-bench.mjs ...
@@ -30,12 +32,19 @@ const PAYLOAD_SIZE = 3072
 const AUDIENCE = 'https://push.example.net'
 const SUBJECT = 'mailto:bench@example.com'
 
-/** The runtime running this file, and its version. */
+/** The runtime running this file, and its version (workerd reports none: the caller knows its release). */
 export function currentRuntime() {
+  const agent = globalThis.navigator?.userAgent ?? ''
   if (globalThis.Deno !== undefined) return { name: 'deno', version: globalThis.Deno.version.deno }
   if (globalThis.Bun !== undefined) return { name: 'bun', version: globalThis.Bun.version }
+  // workerd before Node: with `nodejs_compat` it has a `process` global too.
+  if (agent === 'Cloudflare-Workers') return { name: 'workerd', version: '' }
   if (globalThis.process?.versions?.node !== undefined)
     return { name: 'node', version: globalThis.process.versions.node }
+  const firefox = /Firefox\/([\d.]+)/.exec(agent)
+  if (firefox) return { name: 'firefox', version: firefox[1] }
+  const chromium = /Chrom(?:e|ium)\/([\d.]+)/.exec(agent)
+  if (chromium) return { name: 'chromium', version: chromium[1] }
   return { name: 'unknown', version: '' }
 }
 
@@ -60,12 +69,13 @@ function median(values) {
 }
 
 /**
- * Measures every backend this runtime has, for encryption and for signing.
- * @returns `{ runtime, version, default, backends, results: { encrypt: { name: { ops, slices } }, sign: ... } }`
+ * Everything to measure in this runtime: its defaults before anything is chosen (per operation where
+ * the runtime prefers different ones), its backends (all loaded), and one candidate per operation
+ * and backend, each with `run()` (one operation), `check(last)` (throws when the result is wrong) and
+ * for signing `before()` (makes its backend the current one: signing runs on the current backend).
  */
-export async function measureBackends({ timeMs = 400, rounds = 9, warmupMs = 800 } = {}) {
+export async function prepareBackends() {
   const runtime = currentRuntime()
-  // The defaults before anything is chosen: per operation where the runtime prefers different ones.
   const defaults = { encrypt: getBackend('encrypt').name, sign: getBackend('sign').name }
   const backends = availableBackends()
   for (const name of backends) await loadBackend(name)
@@ -104,7 +114,38 @@ export async function measureBackends({ timeMs = 400, rounds = 9, warmupMs = 800
       },
     })
   }
+  return { runtime: runtime.name, version: runtime.version, defaults, backends, candidates }
+}
 
+/** Runs `candidate` `count` times back to back, each call awaited, then checks the last result. */
+export async function runCount(candidate, count) {
+  candidate.before?.()
+  let last
+  for (let i = 0; i < count; i++) last = await candidate.run()
+  if (count > 0) await candidate.check(last)
+}
+
+/** The report of `prepared`'s candidates from each one's `slices` (ops/s): the median rate per operation and backend. */
+export function report(prepared, slices) {
+  const results = { encrypt: {}, sign: {} }
+  prepared.candidates.forEach((candidate, i) => {
+    results[candidate.operation][candidate.backend] = {
+      ops: Math.round(median(slices[i])),
+      slices: slices[i].map(Math.round),
+    }
+  })
+  const { runtime, version, defaults, backends } = prepared
+  return { runtime, version, defaults, backends, results }
+}
+
+/**
+ * Measures every backend this runtime has, for encryption and for signing, timing slices with
+ * `performance.now()` (which must advance while code runs: not so in workerd).
+ * @returns `{ runtime, version, defaults, backends, results: { encrypt: { name: { ops, slices } }, sign: ... } }`
+ */
+export async function measureBackends({ timeMs = 400, rounds = 9, warmupMs = 800 } = {}) {
+  const prepared = await prepareBackends()
+  const { candidates } = prepared
   const runOne = async (candidate, ms) => {
     candidate.before?.()
     const { rate, last } = await slice(candidate.run, ms)
@@ -119,15 +160,7 @@ export async function measureBackends({ timeMs = 400, rounds = 9, warmupMs = 800
       slices[at].push(await runOne(candidates[at], timeMs))
     }
   }
-
-  const results = { encrypt: {}, sign: {} }
-  candidates.forEach((candidate, i) => {
-    results[candidate.operation][candidate.backend] = {
-      ops: Math.round(median(slices[i])),
-      slices: slices[i].map(Math.round),
-    }
-  })
-  return { runtime: runtime.name, version: runtime.version, defaults, backends, results }
+  return report(prepared, slices)
 }
 
 /** The command-line arguments in any runtime. */
@@ -136,10 +169,13 @@ function args() {
   return globalThis.process.argv.slice(2)
 }
 
+// Only as a script of a runtime with a command line: a Worker's bundle sets `import.meta.main` too.
+const cli = ['node', 'deno', 'bun'].includes(currentRuntime().name)
 const main =
-  import.meta.main ??
-  (globalThis.process?.argv?.[1] !== undefined &&
-    new URL(import.meta.url).pathname === globalThis.process.argv[1].replaceAll('\\', '/'))
+  cli &&
+  (import.meta.main ??
+    (globalThis.process?.argv?.[1] !== undefined &&
+      new URL(import.meta.url).pathname === globalThis.process.argv[1].replaceAll('\\', '/')))
 if (main) {
   const [timeMs, rounds, warmupMs] = args().map(Number)
   const report = await measureBackends({
