@@ -15,6 +15,9 @@ import { bin } from './harness.js'
 
 const script = fileURLToPath(new URL('../pool/pool.mjs', import.meta.url))
 const COUNT = 200
+/** What a Deno worker of the pool reads: its module, and @wp/ece's (the built packages). */
+const workerFile = fileURLToPath(new URL('../../packages/webpush/dist/internal/encrypt-worker.js', import.meta.url))
+const eceDist = fileURLToPath(new URL('../../packages/ece/dist/', import.meta.url))
 
 let sink: Server
 let port: number
@@ -70,10 +73,28 @@ describe('workers in Deno', () => {
     expect((run?.counts?.workers ?? 0) + (run?.counts?.here ?? 0)).toBe(COUNT)
   })
 
+  it('encrypts on worker threads with read permission for exactly the files a worker loads', {
+    timeout: 120_000,
+  }, async () => {
+    const reads = `--allow-read=${workerFile},${eceDist}`
+    const { run, output } = await runPool(bin('deno'), ['run', '--allow-net=127.0.0.1', reads], '2')
+    expect(run?.accepted, output).toBe(COUNT)
+    expect(run?.size).toBe(2)
+    expect(run?.counts?.workers).toBeGreaterThan(0)
+  })
+
+  it('refuses workers with read permission for the worker file alone, which cannot load @wp/ece', {
+    timeout: 120_000,
+  }, async () => {
+    const reads = `--allow-read=${workerFile}`
+    const { run, output } = await runPool(bin('deno'), ['run', '--allow-net=127.0.0.1', reads], '2')
+    expect(run?.error?.code, output).toBe('ERR_WP_INVALID_ARGUMENT')
+  })
+
   it('refuses a number of workers without read permission, naming the flag', { timeout: 120_000 }, async () => {
     const { run, output } = await runPool(bin('deno'), ['run', '--allow-net=127.0.0.1'], '2')
     expect(run?.error?.code, output).toBe('ERR_WP_INVALID_ARGUMENT')
-    expect(run?.error?.message).toMatch(/^workers: 2 needs read permission .*--allow-read/)
+    expect(run?.error?.message).toMatch(/^workers: 2 needs read permission in Deno .*--allow-read/)
   })
 
   it("makes 'auto' no workers without read permission, and still sends every message", {
