@@ -24,6 +24,10 @@ const ui = {
   deliveries: $('deliveries'),
   deliveriesEmpty: $('deliveries-empty'),
   live: $('live'),
+  batch: $('batch'),
+  batchLabel: $('batch-label'),
+  batchProgress: $('batch-progress'),
+  batchText: $('batch-text'),
   tokenForm: $('token-form'),
   tokenInput: $('token'),
   tokenState: $('token-state'),
@@ -340,6 +344,30 @@ function addReceived(push) {
   trim(ui.received, ui.receivedEmpty)
 }
 
+/** The batch the progress bar follows: the newest one heard of (ids are increasing integers). */
+let shownBatch = 0
+
+/**
+ * Shows a batch's progress (`{ batchId, total, completed, byOutcome, finished }`, from the event
+ * stream): completed of total, and the results so far by outcome. Events of an older batch than the
+ * one shown are ignored.
+ */
+function showProgress(progress) {
+  const id = Number(progress?.batchId)
+  if (!Number.isSafeInteger(id) || id < shownBatch) return
+  shownBatch = id
+  const total = Math.max(0, Number(progress.total) || 0)
+  const completed = Math.min(total, Math.max(0, Number(progress.completed) || 0))
+  const counts = Object.entries(progress.byOutcome ?? {})
+    .map(([outcome, n]) => `${Number(n) || 0} ${outcome}`)
+    .join(', ')
+  ui.batch.hidden = false
+  ui.batchLabel.textContent = progress.finished ? `Batch ${id}: done` : `Batch ${id}: sending…`
+  ui.batchProgress.max = Math.max(1, total)
+  ui.batchProgress.value = total === 0 ? 1 : completed
+  ui.batchText.textContent = `${completed} of ${total} done${counts ? `: ${counts}` : ''}.`
+}
+
 // --- live updates -----------------------------------------------------------------------------
 
 let events = null
@@ -358,6 +386,11 @@ function followEvents() {
   source.addEventListener('delivery', (event) => {
     try {
       addDelivery(JSON.parse(event.data), true)
+    } catch {}
+  })
+  source.addEventListener('progress', (event) => {
+    try {
+      showProgress(JSON.parse(event.data))
     } catch {}
   })
   source.addEventListener('error', () => {

@@ -1,7 +1,6 @@
 /** The demo's routes, on Hono: Web-standard `Request` in, `Response` out. */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { PushService } from '@wp/push-service'
-import type { PushClient } from '@wp/webpush'
 import { Hono } from 'hono'
 import type { PushServiceMode } from './config.js'
 import type { Store } from './db.js'
@@ -9,13 +8,15 @@ import { readJson } from './internal/body.js'
 import type { EventHub } from './internal/events.js'
 import { errorBody, HttpError } from './internal/http-error.js'
 import { runNotify } from './internal/notify.js'
+import type { Sender } from './internal/sender.js'
 import { serveStatic } from './internal/static.js'
 import { checkEndpointBody, checkNotify, checkSubscription } from './internal/validate.js'
 
 /** What the routes work with. */
 export interface AppDeps {
   store: Store
-  client: PushClient
+  /** Sends the batches: in-process, or through @wp/queue with `REDIS_URL`. */
+  sender: Sender
   events: EventHub
   token: string
   applicationServerKey: string
@@ -28,6 +29,8 @@ export interface AppDeps {
   log: (line: string) => void
   /** The most subscriptions stored: anyone who can load the page can add one. */
   maxSubscriptions: number
+  /** The least time between two `progress` events of one batch, in ms. */
+  progressIntervalMs: number
 }
 
 const DEFAULT_DELIVERIES = 50
@@ -117,7 +120,8 @@ export function createApp(deps: AppDeps): Hono {
   app.post('/api/notify', async (c) => {
     requireToken(c.req.raw, false)
     const notify = checkNotify(await readJson(c.req.raw))
-    return c.json(await runNotify(notify, { store, client: deps.client, events, signal: deps.signal }))
+    const { sender, signal, progressIntervalMs } = deps
+    return c.json(await runNotify(notify, { store, sender, events, signal, progressIntervalMs }))
   })
 
   app.get('/api/deliveries', (c) => {

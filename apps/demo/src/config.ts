@@ -21,7 +21,7 @@ export interface DemoConfig {
   pushService: PushServiceMode
   /** `LOCAL_PUSH_PORT`: the local push service's port (default `PORT + 1`; 0 when `PORT` is 0). */
   localPushPort: number
-  /** `REDIS_URL`: read but not used yet (sending is in-process until @wp/queue exists). */
+  /** `REDIS_URL`: when set, batches go through a @wp/queue queue in this Redis and a worker beside the demo. */
   redisUrl: string | undefined
   /** `VAPID_SUBJECT`: the `sub` of the VAPID tokens (default `mailto:webpush-demo@example.com`). */
   vapidSubject: string

@@ -1,4 +1,8 @@
-/** `createDemo()`: the whole demo in one process (the database, the key, the push client, the local service, the HTTP server). */
+/**
+ * `createDemo()`: the whole demo in one process (the database, the key, the sender, the local
+ * service, the HTTP server). The sender is a push client, or with `REDIS_URL` a @wp/queue queue and
+ * its worker.
+ */
 import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -6,13 +10,14 @@ import { fileURLToPath } from 'node:url'
 import { createAdaptorServer } from '@hono/node-server'
 import { WebPushError } from '@wp/ece'
 import { type PushService, startPushService } from '@wp/push-service'
-import { createPushClient, type PushClient } from '@wp/webpush'
+import { createPushClient } from '@wp/webpush'
 import type Database from 'better-sqlite3'
 import { createApp } from './app.js'
 import { type DemoConfig, resolveConfig } from './config.js'
 import { openStore, type Store } from './db.js'
 import { createEventHub } from './internal/events.js'
 import { errorBody } from './internal/http-error.js'
+import { clientSender, type Sender, startQueueSender } from './internal/sender.js'
 import { loadOrCreateVapidKey } from './vapid-key.js'
 
 /** Subscriptions the demo stores at most, unless told otherwise. */
@@ -30,6 +35,10 @@ export interface DemoOptions extends Partial<DemoConfig> {
   keepAliveMs?: number
   /** Where notices and unexpected errors go (default: stderr). */
   log?: (line: string) => void
+  /** The least time between two `progress` events of one batch, in ms (default 250). */
+  progressIntervalMs?: number
+  /** With `REDIS_URL`: how long Redis may take to answer at start, in ms (default 5000). */
+  redisTimeoutMs?: number
 }
 
 /** A running demo. */
@@ -46,14 +55,17 @@ export interface Demo {
   config: DemoConfig
   /** The local push service in local mode (tests subscribe virtual user agents through it), else undefined. */
   localPushService: PushService | undefined
+  /** With `REDIS_URL`, the @wp/queue queue the demo sends through (its worker runs beside it), else undefined. */
+  queueName: string | undefined
   /** The demo's queries. */
   store: Store
   /** The SQLite connection (`DATA_DIR/demo.db`). */
   db: Database.Database
   /**
    * Stops everything, within seconds: new connections are refused, event streams end, batches in
-   * flight are aborted (their deliveries recorded as `aborted`), then the client, the local service,
-   * the HTTP server and the database close. Safe to call more than once.
+   * flight are aborted (in-process, their deliveries recorded as `aborted`; through the queue, no
+   * longer followed: they stay in Redis), then the client (or the worker and the queue), the local
+   * service, the HTTP server and the database close. Safe to call more than once.
    */
   close(): Promise<void>
 }
@@ -85,20 +97,28 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 /**
  * Starts the demo: opens (and migrates) `DATA_DIR/demo.db`, reads or makes `DATA_DIR/vapid.pem`,
- * starts the local push service in local mode, makes one long-lived push client, and listens.
+ * starts the local push service in local mode, makes one long-lived push client (with `REDIS_URL`:
+ * a @wp/queue queue and one worker in this process), and listens.
  * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` for a bad setting, `ERR_WP_NETWORK` when a port is
- *   taken, `ERR_WP_VAPID_KEY` for an unreadable key file
+ *   taken or Redis does not answer, `ERR_WP_VAPID_KEY` for an unreadable key file
  * @example
  * const demo = await createDemo({ port: 0, dataDir: tmp, localPushPort: 0 })
  * const subscriber = await demo.localPushService!.subscribe({ applicationServerKey: demo.applicationServerKey })
  * await demo.close()
  */
 export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
-  const { publicDir, maxEventStreams, maxSubscriptions, keepAliveMs, log: logOption, ...settings } = options
+  const {
+    publicDir,
+    maxEventStreams,
+    maxSubscriptions,
+    keepAliveMs,
+    log: logOption,
+    progressIntervalMs,
+    redisTimeoutMs,
+    ...settings
+  } = options
   const log = logOption ?? ((line: string) => process.stderr.write(`${line}\n`))
   const config = resolveConfig(settings)
-  if (config.redisUrl !== undefined)
-    log('demo: REDIS_URL is ignored for now (@wp/queue is not available yet); sending in-process')
 
   const cleanup: (() => Promise<void> | void)[] = []
   const unwind = async (): Promise<void> => {
@@ -116,11 +136,33 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
       cleanup.push(() => service.close())
     }
     // The local service's origin alone may be private (and http:); every other endpoint is guarded.
-    const client: PushClient = createPushClient({
-      vapid: { privateKey: key, subject: config.vapidSubject },
-      allowPrivateNetwork: localPushService === undefined ? false : [new URL(localPushService.url).origin],
-    })
-    cleanup.push(() => client.close())
+    const allowPrivateNetwork = localPushService === undefined ? false : [new URL(localPushService.url).origin]
+    let sender: Sender
+    let queueName: string | undefined
+    if (config.redisUrl === undefined) {
+      sender = clientSender(
+        createPushClient({ vapid: { privateKey: key, subject: config.vapidSubject }, allowPrivateNetwork }),
+      )
+    } else {
+      // The worker runs in this process, not as `wp-push-worker` children: it takes the same
+      // allowPrivateNetwork origins (the command only has all-or-nothing), removes gone
+      // subscriptions from this database, and closes within the demo's own shutdown.
+      const queued = await startQueueSender({
+        redisUrl: config.redisUrl,
+        key,
+        subject: config.vapidSubject,
+        allowPrivateNetwork,
+        onGone: (subscription) => {
+          if (typeof subscription?.id === 'string') store.deleteSubscription(subscription.id)
+        },
+        log,
+        ...(redisTimeoutMs === undefined ? {} : { connectTimeoutMs: redisTimeoutMs }),
+      })
+      sender = queued
+      queueName = queued.queueName
+      log(`demo: sending through @wp/queue (queue ${queueName}) with one worker beside the demo`)
+    }
+    cleanup.push(() => sender.close())
 
     const token = config.token ?? randomBytes(32).toString('base64url')
     const events = createEventHub({
@@ -134,7 +176,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
 
     const app = createApp({
       store,
-      client,
+      sender,
       events,
       token,
       applicationServerKey: key.applicationServerKey,
@@ -144,6 +186,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
       signal: shutdown.signal,
       log,
       maxSubscriptions: maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS,
+      progressIntervalMs: progressIntervalMs ?? 250,
     })
     const server = createAdaptorServer({
       fetch: (request: Request) => {
@@ -187,6 +230,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
       applicationServerKey: key.applicationServerKey,
       config: { ...config, port, localPushPort },
       localPushService,
+      queueName,
       store,
       db: store.db,
       close,

@@ -5,7 +5,8 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir } from './helpers.js'
+import { freePort, tempDir } from './helpers.js'
+import { startRedis } from './redis.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const main = join(root, 'dist', 'main.js')
@@ -102,15 +103,48 @@ describe('the start command', () => {
       await ended
     })
 
-  it('generates a token when DEMO_TOKEN is unset, and says REDIS_URL is ignored', async () => {
-    const { child, output } = await start({ REDIS_URL: 'redis://127.0.0.1:6379' })
+  it('generates a token when DEMO_TOKEN is unset', async () => {
+    const { child, output } = await start({})
     expect(output()).toMatch(/#token=[A-Za-z0-9_-]{43}\n/)
-    // The notice is on stderr, the URL on stdout: two pipes, read in either order.
-    for (let i = 0; i < 40 && !output().includes('REDIS_URL is ignored'); i++)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(output()).toContain('REDIS_URL is ignored')
     child.kill('SIGTERM')
     expect((await exited(child, 5000)).code).toBe(0)
+  })
+
+  it('with REDIS_URL: sends through the queue, and exits 0 within 5 s of SIGTERM with an event stream open', async () => {
+    const redis = await startRedis()
+    try {
+      const token = 'lifecycle-token-0123456789'
+      const { child, output, url } = await start({ DEMO_TOKEN: token, REDIS_URL: redis.url })
+      // The notice is on stderr, the URL on stdout: two pipes, read in either order.
+      for (let i = 0; i < 40 && !output().includes('sending through @wp/queue'); i++)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(output()).toMatch(/sending through @wp\/queue \(queue wp-demo-[0-9a-f]{16}\)/)
+      const { ended } = await openStream(url, token)
+      child.kill('SIGTERM')
+      const exit = await exited(child, 5000)
+      expect(exit.code).toBe(0)
+      await ended
+    } finally {
+      await redis.stop()
+    }
+  })
+
+  it('exits 1 naming REDIS_URL when nothing answers there', async () => {
+    const child = spawn(process.execPath, [main], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATA_DIR: dir.path,
+        PORT: '0',
+        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let text = ''
+    child.stderr!.on('data', (c) => (text += c))
+    const exit = await exited(child, 15_000)
+    expect(exit.code).toBe(1)
+    expect(text).toMatch(/cannot reach Redis at REDIS_URL/)
   })
 
   for (const [name, env, message] of [
