@@ -1,0 +1,107 @@
+/** Closing: the queue ends its readers at once; a worker records what is in flight and gives back the rest. */
+import { generateVapidKeys } from '@wp/webpush'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPushQueue, type PushQueue, type PushWorker, startPushWorker } from '../src/index.js'
+import {
+  collect,
+  drain,
+  recordingTransport,
+  startWorld,
+  subscribers,
+  until,
+  type World,
+  within,
+} from './queue-fixtures.js'
+
+let world: World
+let queue: PushQueue
+const keys = await generateVapidKeys()
+const vapid = { privateKey: keys.privateKey, subject: 'mailto:ops@example.com' }
+
+beforeAll(async () => {
+  world = await startWorld()
+  queue = createPushQueue({ connection: world.redis.url, name: 'close', chunkSize: 10 })
+})
+afterAll(async () => {
+  await queue?.close()
+  await world?.close()
+})
+
+describe('close', () => {
+  it("the queue's close() ends an open results() iteration promptly", async () => {
+    const closing = createPushQueue({ connection: world.redis.url, name: 'closing' })
+    const pool = await subscribers(world.service, keys.publicKey, 2)
+    const id = await closing.enqueueMany(pool.map((s) => s.subscription))
+    let ended = false
+    const reading = collect(closing.results(id)).finally(() => {
+      ended = true
+    })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(ended).toBe(false)
+    const start = Date.now()
+    await within(closing.close(), 5000, 'close()')
+    expect(await within(reading, 5000, 'the iteration to end')).toEqual([])
+    // XREAD blocks for 2 s at a time: ending well before that shows close() cut it.
+    expect(Date.now() - start).toBeLessThan(1500)
+    await expect(closing.batch(id)).rejects.toMatchObject({ code: 'ERR_WP_CLOSED' })
+  })
+
+  it("a worker's close() records the messages in flight and requeues the rest; a second worker finishes, nothing sent twice", async () => {
+    const pool = await subscribers(world.service, keys.publicKey, 30)
+    const one = recordingTransport()
+    const two = recordingTransport()
+    let second: PushWorker | undefined
+    world.service.setFaults({ delayMs: 1000 })
+    const first = await startPushWorker({
+      connection: world.redis.url,
+      name: 'close',
+      vapid,
+      transport: one.transport,
+      allowPrivateNetwork: true,
+      concurrency: 4,
+    })
+    try {
+      const id = await queue.enqueueMany(
+        pool.map((s) => s.subscription),
+        'once',
+      )
+      await until(() => one.started() >= 4, 10_000, 'four messages in flight')
+      const start = Date.now()
+      await within(first.close(), 15_000, "the first worker's close()")
+      const closedIn = Date.now() - start
+      // In flight for about a second; close() waited for them, well within drainTimeoutMs (8 s).
+      expect(closedIn).toBeGreaterThan(300)
+      expect(closedIn).toBeLessThan(7000)
+      expect(one.started()).toBe(4)
+      expect(one.attempts.map((a) => a.status)).toEqual([201, 201, 201, 201])
+      expect(await queue.batch(id)).toMatchObject({
+        total: 30,
+        completed: 4,
+        byOutcome: { created: 4 },
+        finished: false,
+      })
+
+      world.service.setFaults(undefined)
+      second = await startPushWorker({
+        connection: world.redis.url,
+        name: 'close',
+        vapid,
+        transport: two.transport,
+        allowPrivateNetwork: true,
+      })
+      const results = await collect(queue.results(id))
+      expect(results.map((r) => r.index).sort((a, b) => a - b)).toEqual(pool.map((_, i) => i))
+      expect(results.every((r) => r.outcome === 'created')).toBe(true)
+      expect(one.attempts.length + two.attempts.length).toBe(30)
+      const sentTo = [...one.attempts, ...two.attempts].map((a) => a.endpoint)
+      expect(new Set(sentTo).size).toBe(30)
+      expect(await Promise.all(pool.map((s) => drain(s, 200)))).toEqual(pool.map(() => ['once']))
+    } finally {
+      world.service.setFaults(undefined)
+      await first.close()
+      await second?.close()
+      await one.transport.close()
+      await two.transport.close()
+    }
+  })
+})
