@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { WebPushError } from '@wp/ece'
+import { checkRedisUrl } from './internal/redis.js'
 import { startPushWorker } from './worker.js'
 
 const USAGE = `Usage: wp-push-worker --redis URL --key FILE --subject URI [options]
@@ -34,10 +35,10 @@ function positive(value: string | undefined): number | undefined | null {
   return /^\d{1,9}$/.test(value) && Number(value) > 0 ? Number(value) : null
 }
 
-async function main(): Promise<void> {
-  let values
+/** The command line's options, or the message of a usage error. */
+function parse() {
   try {
-    values = parseArgs({
+    return parseArgs({
       options: {
         redis: { type: 'string' },
         key: { type: 'string' },
@@ -51,13 +52,24 @@ async function main(): Promise<void> {
       strict: true,
     }).values
   } catch (error) {
-    return usage((error as Error).message)
+    return (error as Error).message
   }
+}
+
+async function main(): Promise<void> {
+  const values = parse()
+  if (typeof values === 'string') return usage(values)
   if (values.help) {
     process.stdout.write(USAGE)
     return
   }
   if (values.redis === undefined) return usage('--redis is required')
+  // Usage errors come before any file is read or connection made, and name the option, not the API's field.
+  try {
+    checkRedisUrl(values.redis, '--redis')
+  } catch (error) {
+    return usage((error as Error).message)
+  }
   if (values.key === undefined) return usage('--key is required: the VAPID private key file')
   if (values.subject === undefined) return usage('--subject is required: mailto: or https:')
   const concurrency = positive(values.concurrency)

@@ -14,19 +14,28 @@ export type RedisConnection = string | RedisOptions
 export function connect(connection: unknown, field = 'connection'): Redis {
   const options: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true }
   if (typeof connection === 'string') {
-    let url: URL
-    try {
-      url = new URL(connection)
-    } catch {
-      throw invalid(`${field} must be a redis:// URL or ioredis options, got a string that is not a URL`)
-    }
-    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
-      throw invalid(`${field} must be a redis:// or rediss:// URL, got ${url.protocol}`)
+    checkRedisUrl(connection, field)
     return new Redis(connection, options)
   }
   if (typeof connection !== 'object' || connection === null || Array.isArray(connection))
     throw invalid(`${field} must be a redis:// URL or ioredis options, got ${describeValue(connection)}`)
   return new Redis({ ...(connection as RedisOptions), ...options })
+}
+
+/**
+ * Checks a Redis URL without connecting, so a command can refuse a bad one before anything else.
+ * The message never repeats the URL: it may hold a password.
+ * @throws WebPushError `ERR_WP_INVALID_ARGUMENT` naming `field`, for anything but a redis:// or rediss:// URL
+ */
+export function checkRedisUrl(connection: string, field: string): void {
+  let url: URL
+  try {
+    url = new URL(connection)
+  } catch {
+    throw invalid(`${field} must be a redis:// or rediss:// URL, got a string that is not a URL`)
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw invalid(`${field} must be a redis:// or rediss:// URL, got ${url.protocol}`)
 }
 
 /** Closes a client: QUIT when it is connected, else at once; never rejects. */
