@@ -148,6 +148,17 @@ describe('the demo in Chromium', () => {
     )
     // Only the live subscriber is left (the gone one was removed), so exactly one new delivery.
     expect((await listTexts(page, 'Deliveries'))[0]).toMatch(/^created 201 /)
+    // The batch's progress, from the event stream's progress events: done, 1 of 1, by outcome.
+    await page.waitForFunction(() => document.getElementById('batch-label')?.textContent?.endsWith(': done'), {
+      timeout: 15_000,
+    })
+    const progress = await page.evaluate(() => ({
+      hidden: document.getElementById('batch')?.hidden,
+      text: document.getElementById('batch-text')?.textContent,
+      value: (document.getElementById('batch-progress') as HTMLProgressElement | null)?.value,
+      max: (document.getElementById('batch-progress') as HTMLProgressElement | null)?.max,
+    }))
+    expect(progress).toEqual({ hidden: false, text: '1 of 1 done: 1 created.', value: 1, max: 1 })
   })
 
   for (const scheme of ['light', 'dark'] as const)
