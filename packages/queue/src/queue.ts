@@ -64,13 +64,21 @@ export interface PushQueue {
    * @throws WebPushError `ERR_WP_BATCH_NOT_FOUND` (from the first `next()`) for an unknown or expired id
    */
   results(id: string): AsyncIterable<SendResult>
-  /** Closes the queue's connections; open `results()` iterations end. */
+  /**
+   * Closes the queue's connections; open `results()` iterations end. An `enqueueMany` under way
+   * stops reading its source, seals its batch with the items read (they are sent) and rejects with
+   * `ERR_WP_CLOSED` carrying `batchId`.
+   */
   close(): Promise<void>
 }
 
 const QUEUE_OPTIONS = ['connection', 'name', 'chunkSize', 'retentionSeconds']
 /** Jobs added to Redis in one round trip. */
 const JOBS_PER_ADD = 20
+/** What `close()` waits for an `enqueueMany` under way to seal its batch, in ms. */
+const SEAL_WAIT_MS = 5000
+/** What a source's `next()` loses a race against when the queue closes. */
+const CLOSED: unique symbol = Symbol('closed')
 /** Retries of a chunk whose processing threw (Redis away, a worker bug): one second apart. */
 export const CHUNK_ATTEMPTS = 50
 
@@ -192,12 +200,30 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
   })
   const readers = new Set<Redis>()
   let closed = false
+  /** Settles when `close()` is called: a source's pending `next()` is not waited for past it. */
+  let onClose: () => void = () => {}
+  const whenClosed = new Promise<typeof CLOSED>((resolve) => {
+    onClose = () => resolve(CLOSED)
+  })
+  /** `enqueueMany` calls under way: `close()` lets each seal its batch before the connections go. */
+  const enqueuing = new Set<Promise<string>>()
 
   const checkOpen = (): void => {
     if (closed) throw new WebPushError('ERR_WP_CLOSED', 'the queue is closed')
   }
 
-  async function enqueueMany(
+  function enqueueMany(
+    subscriptions: Iterable<unknown> | AsyncIterable<unknown>,
+    data?: unknown,
+    messageOptions?: MessageOptions,
+  ): Promise<string> {
+    const running = enqueueBatch(subscriptions, data, messageOptions)
+    enqueuing.add(running)
+    void running.catch(() => {}).finally(() => enqueuing.delete(running))
+    return running
+  }
+
+  async function enqueueBatch(
     subscriptions: Iterable<unknown> | AsyncIterable<unknown>,
     data?: unknown,
     messageOptions?: MessageOptions,
@@ -236,7 +262,18 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
     }
     try {
       for (;;) {
-        const step = await iterator.next()
+        // Closing stops the reading (a source may never end) and seals what was read, so the batch
+        // still finishes; else it would stay unsealed in Redis for ever.
+        const step = closed ? CLOSED : await Promise.race([iterator.next(), whenClosed])
+        if (step === CLOSED) {
+          Promise.resolve()
+            .then(() => iterator.return?.())
+            .catch(() => {})
+          throw new WebPushError(
+            'ERR_WP_CLOSED',
+            `the queue was closed while enqueueMany read its source: the batch is sealed with the ${index} items read`,
+          )
+        }
         if (step.done === true) break
         const admitted = admit(step.value)
         if ('subscription' in admitted) {
@@ -332,7 +369,13 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
     async close() {
       if (closed) return
       closed = true
+      onClose()
       for (const reader of readers) reader.disconnect()
+      // Batches being enqueued seal first; bounded, since Redis may be away.
+      await Promise.race([
+        Promise.allSettled(enqueuing),
+        new Promise((resolve) => setTimeout(resolve, SEAL_WAIT_MS).unref()),
+      ])
       await queue.close()
       await disconnect(queueConnection)
       await disconnect(redis)

@@ -1,5 +1,5 @@
 /** Closing: the queue ends its readers at once; a worker records what is in flight and gives back the rest. */
-import { generateVapidKeys } from '@wp/webpush'
+import { generateVapidKeys, WebPushError } from '@wp/webpush'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPushQueue, type PushQueue, type PushWorker, startPushWorker } from '../src/index.js'
 import {
@@ -44,6 +44,55 @@ describe('close', () => {
     // XREAD blocks for 2 s at a time: ending well before that shows close() cut it.
     expect(Date.now() - start).toBeLessThan(1500)
     await expect(closing.batch(id)).rejects.toMatchObject({ code: 'ERR_WP_CLOSED' })
+  })
+
+  it('close() during enqueueMany stops reading the source and seals the batch, which rejects ERR_WP_CLOSED with its id', async () => {
+    const closing = createPushQueue({ connection: world.redis.url, name: 'sealing', chunkSize: 2 })
+    const pool = await subscribers(world.service, keys.publicKey, 5)
+    let read = 0
+    let returned = false
+    // Five items, then a next() that never settles: only close() can end this enqueue.
+    const source: AsyncIterable<unknown> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          read < pool.length
+            ? Promise.resolve({ done: false, value: pool[read++]?.subscription })
+            : new Promise<IteratorResult<unknown>>(() => {}),
+        return: async () => {
+          returned = true
+          return { done: true, value: undefined }
+        },
+      }),
+    }
+    const enqueuing = closing.enqueueMany(source, 'sealed').then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    await until(() => read === pool.length, 5000, 'the source to be read')
+    const start = Date.now()
+    await within(closing.close(), 5000, 'close()')
+    expect(Date.now() - start).toBeLessThan(3000)
+    const failure = (await within(enqueuing, 1000, 'enqueueMany to settle')) as { code?: string; batchId?: string }
+    expect(failure).toBeInstanceOf(WebPushError)
+    expect(failure.code).toBe('ERR_WP_CLOSED')
+    expect(returned).toBe(true)
+    const id = failure.batchId as string
+    const reader = createPushQueue({ connection: world.redis.url, name: 'sealing' })
+    const worker = await startPushWorker({
+      connection: world.redis.url,
+      name: 'sealing',
+      vapid,
+      allowPrivateNetwork: true,
+    })
+    try {
+      const results = await collect(reader.results(id))
+      expect(results.map((r) => r.outcome)).toEqual(Array(5).fill('created'))
+      expect(await reader.batch(id)).toMatchObject({ total: 5, completed: 5, finished: true })
+      expect(await Promise.all(pool.map((s) => drain(s, 200)))).toEqual(pool.map(() => ['sealed']))
+    } finally {
+      await worker.close()
+      await reader.close()
+    }
   })
 
   it("a worker's close() records the messages in flight and requeues the rest; a second worker finishes, nothing sent twice", async () => {
