@@ -65,7 +65,10 @@ describe('enqueueMany', () => {
   it('bad data, options or a source that is not iterable reject before any key is made', async () => {
     const [subscriber] = await subscribers(world.service, keys.publicKey, 1)
     const items = [subscriber?.subscription]
-    const before = await scanKeys(world.admin)
+    // Every key but the queue's own `meta`, which BullMQ writes when its connection is first ready.
+    const made = async (): Promise<string[]> =>
+      (await scanKeys(world.admin)).filter((key) => key !== 'bull:input:meta').sort()
+    const before = await made()
     const cases: [() => Promise<string>, string][] = [
       [() => queue.enqueueMany(items, 'x'.repeat(5000)), 'ERR_WP_PAYLOAD_TOO_LARGE'],
       [() => queue.enqueueMany(items, 'hi', { ttl: -1 }), 'ERR_WP_INVALID_ARGUMENT'],
@@ -83,7 +86,7 @@ describe('enqueueMany', () => {
       if (code === 'ERR_WP_PAYLOAD_TOO_LARGE') expect(got).toMatch(/^ERR_WP_/)
       else expect(got).toBe(code)
     }
-    expect(await scanKeys(world.admin)).toEqual(before)
+    expect(await made()).toEqual(before)
   })
 
   it('bad subscriptions of every kind are invalid with the code of what is wrong, and never sent', async () => {
