@@ -72,6 +72,9 @@ const WORKER_OPTIONS = [
 /** Outcomes worth another attempt: the service asked to wait, or no answer came. */
 const RETRYABLE: ReadonlySet<SendOutcome> = new Set(['rate-limited', 'server-error', 'network', 'timeout'])
 
+/** How long `close()` waits, past the drain deadline, for BullMQ to let go before cutting its connections. */
+const CLOSE_GRACE_MS = 1000
+
 /** The message of a batch, as the worker reads it from Redis once. */
 interface Message {
   payload: Uint8Array | undefined
@@ -298,12 +301,24 @@ export async function startPushWorker(options: PushWorkerOptions): Promise<PushW
       closing ??= (async () => {
         stopping = true
         slots.stop()
-        const drain = setTimeout(() => abort.abort(), drainTimeoutMs)
+        const drained = worker.close().then(() => recorder.idle())
+        drained.catch(onError)
+        // Past the drain deadline, what is still in flight is given up: requests are aborted and
+        // results that cannot be written (Redis away) are dropped, so those items run again. With
+        // Redis away BullMQ's own close waits for ever (commands wait for Redis): it gets a little
+        // longer, then the connections are cut under it.
+        let timer: NodeJS.Timeout | undefined
+        const deadline = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            abort.abort()
+            recorder.stop()
+            timer = setTimeout(resolve, CLOSE_GRACE_MS)
+          }, drainTimeoutMs)
+        })
         try {
-          await worker.close()
-          await recorder.idle()
+          await Promise.race([drained, deadline])
         } finally {
-          clearTimeout(drain)
+          clearTimeout(timer)
           recorder.stop()
           await client.close()
           await disconnect(workerConnection)

@@ -5,7 +5,7 @@
  */
 import type { SendResult } from '@wp/webpush'
 import { afterAll, describe, expect, it } from 'vitest'
-import { collect, delta, type Scene, startScene, waitForCompleted } from './fixtures/scene.js'
+import { collect, delta, type Scene, startScene, waitForCompleted, waitUntilRefused } from './fixtures/scene.js'
 import { killAll } from './fixtures/workers.js'
 
 const scenes: Scene[] = []
@@ -185,5 +185,36 @@ describe.concurrent('worker processes under faults', () => {
     expectCreatedIsAccepted(results, received)
     expect(results.every((r) => r.outcome === 'created')).toBe(true)
     expect(twice(received)).toBe(0)
+  }, 120_000)
+
+  it('SIGTERM while Redis is away: exit 0 within 10 s; the batch finishes once Redis is back', async () => {
+    const s = await scene('away', 1000)
+    s.service.setFaults([{ delayMs: 200 }])
+    const first = s.worker({ concurrency: 50, lockDuration: 3000 })
+    await first.ready()
+    const before = s.received()
+    const items = s.subscribers.map((sub) => sub.subscription)
+    const id = await s.queue.enqueueMany(items, 'away', { ttl: 600 })
+    await waitForCompleted(s.queue, id, 100, 60_000)
+    // Down for longer than the worker may take to stop, so it must stop without Redis.
+    const restarting = s.redis.restart(12_000)
+    await waitUntilRefused(s.redis.port, 10_000)
+    const signalled = performance.now()
+    first.child.kill('SIGTERM')
+    const exit = await first.exited(15_000)
+    const tookMs = performance.now() - signalled
+    console.log(`SIGTERM without Redis: exited ${exit.code ?? exit.signal} in ${tookMs.toFixed(0)} ms`)
+    expect(exit).toEqual({ code: 0, signal: null })
+    expect(tookMs).toBeLessThan(10_000)
+    await restarting
+    const second = s.worker({ concurrency: 100, lockDuration: 3000 })
+    await second.ready()
+    const results = await collect(s.queue, id, 60_000)
+    await expectOneResultEach(s, id, results, items.length)
+    const received = delta(before, s.received())
+    expectCreatedIsAccepted(results, received)
+    expect(results.every((r) => r.outcome === 'created')).toBe(true)
+    // Results that could not be written run again: at most the first worker's concurrency.
+    expect(twice(received)).toBeLessThanOrEqual(50)
   }, 120_000)
 })
