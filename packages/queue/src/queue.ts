@@ -125,8 +125,13 @@ function withBatchId(error: unknown, id: string): void {
   }
 }
 
-function notFound(id: string): WebPushError {
-  return new WebPushError('ERR_WP_BATCH_NOT_FOUND', `no batch ${describeValue(id)}: unknown, or its results expired`)
+/** An unknown or expired batch, named: a batch id is no secret (anything else is only described). */
+function notFound(id: unknown): WebPushError {
+  const named =
+    typeof id === 'string' && BATCH_ID.test(id)
+      ? id
+      : `${describeValue(id)}, which is not a batch id (a UUID, as enqueueMany gives)`
+  return new WebPushError('ERR_WP_BATCH_NOT_FOUND', `no batch ${named}: unknown, or its results expired`)
 }
 
 /** Reads `source` as an async iterator (arrays and sync iterables included). */
@@ -305,7 +310,7 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
 
   async function status(id: string): Promise<BatchStatus> {
     checkOpen()
-    if (typeof id !== 'string' || !BATCH_ID.test(id)) throw notFound(String(id))
+    if (typeof id !== 'string' || !BATCH_ID.test(id)) throw notFound(id)
     const meta = await redis.hgetall(batchKeys(name, id).meta)
     if (meta.created === undefined) throw notFound(id)
     const byOutcome: Partial<Record<SendOutcome, number>> = {}
@@ -318,7 +323,7 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
 
   async function* results(id: string): AsyncGenerator<SendResult> {
     checkOpen()
-    if (typeof id !== 'string' || !BATCH_ID.test(id)) throw notFound(String(id))
+    if (typeof id !== 'string' || !BATCH_ID.test(id)) throw notFound(id)
     const keys = batchKeys(name, id)
     if ((await redis.exists(keys.meta)) === 0) throw notFound(id)
     // A connection of its own: XREAD BLOCK holds it.

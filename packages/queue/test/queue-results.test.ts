@@ -91,7 +91,15 @@ describe('results', () => {
         5000,
         'expiry',
       )
-      await expect(brief.batch(id)).rejects.toMatchObject({ code: 'ERR_WP_BATCH_NOT_FOUND' })
+      // The id is named (a batch id is no secret), so a log says which batch is gone.
+      await expect(brief.batch(id)).rejects.toMatchObject({
+        code: 'ERR_WP_BATCH_NOT_FOUND',
+        message: expect.stringContaining(id),
+      })
+      await expect(brief.batch('batch-7')).rejects.toMatchObject({
+        code: 'ERR_WP_BATCH_NOT_FOUND',
+        message: expect.stringMatching(/not a batch id.*UUID/),
+      })
       await expect(collect(brief.results(id))).rejects.toMatchObject({ code: 'ERR_WP_BATCH_NOT_FOUND' })
       await Promise.all(pool.map((s) => drain(s, 100)))
     } finally {
