@@ -44,6 +44,9 @@ describe('close', () => {
     // XREAD blocks for 2 s at a time: ending well before that shows close() cut it.
     expect(Date.now() - start).toBeLessThan(1500)
     await expect(closing.batch(id)).rejects.toMatchObject({ code: 'ERR_WP_CLOSED' })
+    await expect(closing.enqueueMany([])).rejects.toMatchObject({ code: 'ERR_WP_CLOSED' })
+    await expect(collect(closing.results(id))).rejects.toMatchObject({ code: 'ERR_WP_CLOSED' })
+    await closing.close() // a second close() is harmless
   })
 
   it('close() during enqueueMany stops reading the source and seals the batch, which rejects ERR_WP_CLOSED with its id', async () => {

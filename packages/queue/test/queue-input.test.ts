@@ -72,6 +72,8 @@ describe('enqueueMany', () => {
     const cases: [() => Promise<string>, string][] = [
       [() => queue.enqueueMany(items, 'x'.repeat(5000)), 'ERR_WP_PAYLOAD_TOO_LARGE'],
       [() => queue.enqueueMany(items, 'hi', { ttl: -1 }), 'ERR_WP_INVALID_ARGUMENT'],
+      [() => queue.enqueueMany(items, { n: 1n }), 'ERR_WP_INVALID_ARGUMENT'],
+      [() => queue.enqueueMany(items, () => 'hi'), 'ERR_WP_INVALID_ARGUMENT'],
       [() => queue.enqueueMany(items, 'hi', { urgency: 'now' as never }), 'ERR_WP_INVALID_ARGUMENT'],
       [() => queue.enqueueMany(items, 'hi', { topic: 'a topic with spaces' }), 'ERR_WP_INVALID_ARGUMENT'],
       [() => queue.enqueueMany(items, 'hi', { tll: 60 } as never), 'ERR_WP_INVALID_ARGUMENT'],
