@@ -77,6 +77,10 @@ const QUEUE_OPTIONS = ['connection', 'name', 'chunkSize', 'retentionSeconds']
 const JOBS_PER_ADD = 20
 /** What `close()` waits for an `enqueueMany` under way to seal its batch, in ms. */
 const SEAL_WAIT_MS = 5000
+/** How long a source may keep `enqueueMany` waiting before what was read goes on the queue, in ms. */
+const SLOW_SOURCE_MS = 100
+/** What a slow source's `next()` loses a race against. */
+const IDLE: unique symbol = Symbol('idle')
 /** What a source's `next()` loses a race against when the queue closes. */
 const CLOSED: unique symbol = Symbol('closed')
 /** Retries of a chunk whose processing threw (Redis away, a worker bug): one second apart. */
@@ -265,11 +269,34 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
         refused = []
       }
     }
+    const isAsync = typeof (subscriptions as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+    /**
+     * The source's next item, or CLOSED. An async source that keeps us waiting (a cursor on its
+     * next page) first has what was read put on the queue, so workers send it meanwhile; a sync
+     * source cannot keep us waiting, and its items skip the timer.
+     */
+    const nextItem = async (): Promise<IteratorResult<unknown> | typeof CLOSED> => {
+      const next = iterator.next()
+      if (!isAsync || (chunk.length === 0 && jobs.length === 0 && refused.length === 0))
+        return Promise.race([next, whenClosed])
+      let timer: NodeJS.Timeout | undefined
+      const idle = new Promise<typeof IDLE>((resolve) => {
+        timer = setTimeout(resolve, SLOW_SOURCE_MS, IDLE)
+      })
+      try {
+        const first = await Promise.race([next, whenClosed, idle])
+        if (first !== IDLE) return first
+      } finally {
+        clearTimeout(timer)
+      }
+      await flush()
+      return Promise.race([next, whenClosed])
+    }
     try {
       for (;;) {
         // Closing stops the reading (a source may never end) and seals what was read, so the batch
         // still finishes; else it would stay unsealed in Redis for ever.
-        const step = closed ? CLOSED : await Promise.race([iterator.next(), whenClosed])
+        const step = closed ? CLOSED : await nextItem()
         if (step === CLOSED) {
           Promise.resolve()
             .then(() => iterator.return?.())

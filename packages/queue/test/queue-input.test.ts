@@ -2,7 +2,7 @@
 import { checkSubscription, generateVapidKeys, WebPushError } from '@wp/webpush'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPushQueue, type PushQueue, startPushWorker } from '../src/index.js'
-import { collect, scanKeys, startWorld, subscribers, type World } from './queue-fixtures.js'
+import { collect, scanKeys, startWorld, subscribers, type World, within } from './queue-fixtures.js'
 
 let world: World
 let queue: PushQueue
@@ -145,6 +145,40 @@ describe('enqueueMany', () => {
       expect((await good.next({ timeoutMs: 5000 })).text).toBe('only the good one')
       expect(good.pending).toBe(0)
     } finally {
+      await worker.close()
+    }
+  })
+
+  it('a slow source: what was read is sent while it waits for more', async () => {
+    const pool = await subscribers(world.service, keys.publicKey, 6)
+    let release: () => void = () => {}
+    const stalled = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    async function* slow(): AsyncGenerator<unknown> {
+      for (const s of pool.slice(0, 5)) yield s.subscription
+      await stalled // a database cursor waiting on its next page
+      yield pool[5]?.subscription
+    }
+    const worker = await startPushWorker({
+      connection: world.redis.url,
+      name: 'input',
+      vapid,
+      allowPrivateNetwork: true,
+    })
+    let enqueuing: Promise<string> | undefined
+    try {
+      enqueuing = queue.enqueueMany(slow(), 'early')
+      // One full chunk (4) and one item more were read: both arrive before the source goes on.
+      const early = await Promise.all(pool.slice(0, 5).map((s) => s.next({ timeoutMs: 5000 })))
+      expect(early.map((p) => p.text)).toEqual(Array(5).fill('early'))
+      release()
+      const id = await within(enqueuing, 5000, 'enqueueMany')
+      expect((await collect(queue.results(id))).map((r) => r.outcome)).toEqual(Array(6).fill('created'))
+      expect((await pool[5]?.next({ timeoutMs: 5000 }))?.text).toBe('early')
+    } finally {
+      release()
+      await enqueuing?.catch(() => {})
       await worker.close()
     }
   })

@@ -52,7 +52,10 @@ describe('chunking', () => {
       const data = await world.admin.hget(key, 'data')
       if (key.startsWith('bull:chunks:') && data !== null) jobs.push(JSON.parse(data))
     }
-    expect(jobs).toHaveLength(10)
+    // 10 full chunks; one more, partial, if the scan halfway kept the source waiting past 100 ms
+    // (what was read then goes on the queue at once).
+    expect(jobs.length).toBeGreaterThanOrEqual(10)
+    expect(jobs.length).toBeLessThanOrEqual(11)
     for (const job of jobs) expect(job.items.length).toBeLessThanOrEqual(500)
     const indices = jobs.flatMap((job) => job.items.map(([index]) => index)).sort((a, b) => a - b)
     expect(indices).toEqual(Array.from({ length: 5000 }, (_, i) => i))
