@@ -209,11 +209,20 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
   })
   const readers = new Set<Redis>()
   let closed = false
-  /** Settles when `close()` is called: a source's pending `next()` is not waited for past it. */
-  let onClose: () => void = () => {}
-  const whenClosed = new Promise<typeof CLOSED>((resolve) => {
-    onClose = () => resolve(CLOSED)
-  })
+  /** Wakes each `enqueueMany` waiting on its source with CLOSED: `close()` calls them. */
+  const wakers = new Set<(value: typeof CLOSED) => void>()
+  /**
+   * `next` unless the queue closes first. The waiter is made per call and dropped after it: one
+   * promise for the queue's life would keep a callback for every item ever read.
+   */
+  const unlessClosed = <T>(next: T | PromiseLike<T>): Promise<T | typeof CLOSED> => {
+    let wake: (value: typeof CLOSED) => void = () => {}
+    const closing = new Promise<typeof CLOSED>((resolve) => {
+      wake = resolve
+    })
+    wakers.add(wake)
+    return Promise.race([next, closing]).finally(() => wakers.delete(wake))
+  }
   /** `enqueueMany` calls under way: `close()` lets each seal its batch before the connections go. */
   const enqueuing = new Set<Promise<string>>()
 
@@ -276,21 +285,21 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
      * source cannot keep us waiting, and its items skip the timer.
      */
     const nextItem = async (): Promise<IteratorResult<unknown> | typeof CLOSED> => {
-      const next = iterator.next()
-      if (!isAsync || (chunk.length === 0 && jobs.length === 0 && refused.length === 0))
-        return Promise.race([next, whenClosed])
+      if (!isAsync) return (iterator as Iterator<unknown>).next()
+      const next = (iterator as AsyncIterator<unknown>).next()
+      if (chunk.length === 0 && jobs.length === 0 && refused.length === 0) return unlessClosed(next)
       let timer: NodeJS.Timeout | undefined
       const idle = new Promise<typeof IDLE>((resolve) => {
         timer = setTimeout(resolve, SLOW_SOURCE_MS, IDLE)
       })
       try {
-        const first = await Promise.race([next, whenClosed, idle])
+        const first = await unlessClosed(Promise.race([next, idle]))
         if (first !== IDLE) return first
       } finally {
         clearTimeout(timer)
       }
       await flush()
-      return Promise.race([next, whenClosed])
+      return unlessClosed(next)
     }
     try {
       for (;;) {
@@ -401,7 +410,7 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
     async close() {
       if (closed) return
       closed = true
-      onClose()
+      for (const wake of wakers) wake(CLOSED)
       for (const reader of readers) reader.disconnect()
       // Batches being enqueued seal first; bounded, since Redis may be away.
       await Promise.race([
