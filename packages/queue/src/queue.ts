@@ -47,6 +47,8 @@ export interface PushQueue {
    *   or a source that is not iterable, before anything is enqueued. When the source itself throws,
    *   the batch is sealed with the items read so far (they are sent) and that error is rejected
    *   with, carrying the batch id as `batchId` (when it is an object that can take it).
+   * @throws WebPushError `ERR_WP_CLOSED` when the queue is closed, before or during the reading (then
+   *   the batch is sealed with the items read, and the error carries `batchId`)
    */
   enqueueMany(
     subscriptions: Iterable<unknown> | AsyncIterable<unknown>,
