@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { WebPushError } from '@wp/ece'
 import { checkRedisUrl } from './internal/redis.js'
-import { startPushWorker } from './worker.js'
+import { type PushWorker, startPushWorker } from './worker.js'
 
 const USAGE = `Usage: wp-push-worker --redis URL --key FILE --subject URI [options]
 
@@ -27,6 +27,8 @@ SIGTERM or SIGINT: drains and exits 0 within 10 s. Exit 2 on a usage error, 1 on
 
 /** How long a SIGTERM lets messages in flight finish: the exit comes within 10 s, whatever Redis does. */
 const DRAIN_MS = 7000
+/** How long a stop waits for a start in progress: longer, and the start is waiting for Redis. */
+const START_GRACE_MS = 2000
 /** A stop that has not finished by then exits 1 at once. */
 const HARD_STOP_MS = 10_000
 
@@ -90,53 +92,63 @@ async function main(): Promise<void> {
     process.exitCode = 1
     return
   }
-  let worker: Awaited<ReturnType<typeof startPushWorker>>
-  // Commands wait while Redis is away; at start, an unreachable Redis is a failure, not a wait.
-  const unreachable = setTimeout(() => {
-    process.stderr.write(`wp-push-worker: cannot reach Redis at --redis within 30 s\n`)
-    process.exit(1)
-  }, 30_000)
-  try {
-    worker = await startPushWorker({
-      connection: values.redis,
-      vapid: { privateKey: pem, subject: values.subject },
-      ...(values.name === undefined ? {} : { name: values.name }),
-      ...(concurrency === undefined ? {} : { concurrency }),
-      ...(lockDuration === undefined ? {} : { lockDuration }),
-      ...(values['allow-private-network'] === true ? { allowPrivateNetwork: true } : {}),
-      // Leaves close() its second of grace past the drain and the process a margin under its 10 s.
-      drainTimeoutMs: DRAIN_MS,
-      onGone: (subscription) => {
-        const endpoint = (subscription as { endpoint?: unknown } | null)?.endpoint
-        process.stdout.write(`${JSON.stringify({ gone: endpoint })}\n`)
-      },
-      onError: (error) => process.stderr.write(`wp-push-worker: redis: ${error.message}\n`),
-    })
-  } catch (error) {
-    const code = WebPushError.is(error) ? `${error.code}: ` : ''
-    process.stderr.write(`wp-push-worker: ${code}${(error as Error).message}\n`)
-    process.exitCode = WebPushError.is(error) && error.code === 'ERR_WP_INVALID_ARGUMENT' ? 2 : 1
-    return
-  } finally {
-    clearTimeout(unreachable)
-  }
-  process.stdout.write('ready\n')
+  // The signals are ours from before the start: a worker takes chunks as soon as it exists, and a
+  // stop must drain them, never let the default action kill the process with messages in flight.
+  let starting: Promise<PushWorker | undefined> | undefined
   const stop = (): void => {
     // A second signal during the drain exits at once.
     process.once('SIGTERM', () => process.exit(1))
     process.once('SIGINT', () => process.exit(1))
     const hard = setTimeout(() => process.exit(1), HARD_STOP_MS)
     hard.unref()
-    worker.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`wp-push-worker: ${(error as Error).message}\n`)
-        process.exit(1)
-      },
-    )
+    // A start that has not finished within a moment is waiting for Redis: no chunk can be held yet.
+    const startGrace = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), START_GRACE_MS).unref())
+    void Promise.race([starting, startGrace])
+      .then((worker) => worker?.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`wp-push-worker: ${(error as Error).message}\n`)
+          process.exit(1)
+        },
+      )
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
+
+  // Commands wait while Redis is away; at start, an unreachable Redis is a failure, not a wait.
+  const unreachable = setTimeout(() => {
+    process.stderr.write(`wp-push-worker: cannot reach Redis at --redis within 30 s\n`)
+    process.exit(1)
+  }, 30_000)
+  starting = startPushWorker({
+    connection: values.redis,
+    vapid: { privateKey: pem, subject: values.subject },
+    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(lockDuration === undefined ? {} : { lockDuration }),
+    ...(values['allow-private-network'] === true ? { allowPrivateNetwork: true } : {}),
+    // Leaves close() its second of grace past the drain and the process a margin under its 10 s.
+    drainTimeoutMs: DRAIN_MS,
+    onGone: (subscription) => {
+      const endpoint = (subscription as { endpoint?: unknown } | null)?.endpoint
+      process.stdout.write(`${JSON.stringify({ gone: endpoint })}\n`)
+    },
+    onError: (error) => process.stderr.write(`wp-push-worker: redis: ${error.message}\n`),
+  }).then(
+    (worker) => worker,
+    (error: unknown) => {
+      const code = WebPushError.is(error) ? `${error.code}: ` : ''
+      process.stderr.write(`wp-push-worker: ${code}${(error as Error).message}\n`)
+      process.exitCode = WebPushError.is(error) && error.code === 'ERR_WP_INVALID_ARGUMENT' ? 2 : 1
+      process.removeListener('SIGTERM', stop)
+      process.removeListener('SIGINT', stop)
+      return undefined
+    },
+  )
+  const worker = await starting
+  clearTimeout(unreachable)
+  if (worker !== undefined) process.stdout.write('ready\n')
 }
 
 await main()

@@ -54,4 +54,18 @@ describe.concurrent('wp-push-worker refuses', () => {
     expect(await concurrency.exited(15_000)).toEqual({ code: 2, signal: null })
     expect(concurrency.stderr).toMatch(/--concurrency must be a positive integer/)
   })
+
+  it('SIGTERM while it is still starting (Redis unreachable): exit 0 at once, not killed by the signal', async () => {
+    // Nothing listens on port 1: the start waits for Redis.
+    const cli = runCli(['--redis', 'redis://127.0.0.1:1', '--key', files.path('private_key.pem'), ...SUBJECT])
+    // Its key is read and its connection tried once it has printed a Redis error.
+    const deadline = Date.now() + 15_000
+    while (!cli.stderr.includes('redis:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(cli.stderr).toMatch(/redis:/)
+    const signalled = performance.now()
+    cli.child.kill('SIGTERM')
+    expect(await cli.exited(10_000)).toEqual({ code: 0, signal: null })
+    expect(performance.now() - signalled).toBeLessThan(5000)
+    expect(cli.stdout).toBe('')
+  })
 })
