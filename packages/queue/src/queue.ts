@@ -414,11 +414,17 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
       closed = true
       for (const wake of wakers) wake(CLOSED)
       for (const reader of readers) reader.disconnect()
-      // Batches being enqueued seal first; bounded, since Redis may be away.
-      await Promise.race([
-        Promise.allSettled(enqueuing),
-        new Promise((resolve) => setTimeout(resolve, SEAL_WAIT_MS).unref()),
-      ])
+      if (enqueuing.size > 0) {
+        // Batches being enqueued seal first; bounded, since Redis may be away.
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([
+          Promise.allSettled(enqueuing),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, SEAL_WAIT_MS)
+          }),
+        ])
+        clearTimeout(timer)
+      }
       await queue.close()
       await disconnect(queueConnection)
       await disconnect(redis)
