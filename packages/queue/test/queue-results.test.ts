@@ -1,4 +1,5 @@
 /** Reading a batch back: `results()` follows it, reads again, counts match, and results expire. */
+import { PushServiceError } from '@wp/transport'
 import { generateVapidKeys, type SendResult } from '@wp/webpush'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPushQueue, type PushQueue, type PushWorker, startPushWorker } from '../src/index.js'
@@ -59,6 +60,11 @@ describe('results', () => {
       for (const r of results) expect(r.subscription).toEqual(items[r.index])
       expect(await queue.batch(id)).toEqual({ total: 13, completed: 13, byOutcome: byOutcome(results), finished: true })
       expect(byOutcome(results)).toEqual({ created: 11, gone: 1, invalid: 1 })
+      // A refusal comes back as the PushServiceError it was, status and all.
+      const gone = results.find((r) => r.outcome === 'gone')
+      expect(gone?.error).toBeInstanceOf(PushServiceError)
+      expect(gone?.error).toMatchObject({ code: 'ERR_WP_SUBSCRIPTION_GONE', statusCode: 410 })
+      expect(gone?.response?.status).toBe(410)
       for (const ttl of await ttls('results', id)) {
         expect(ttl).toBeGreaterThan(50)
         expect(ttl).toBeLessThanOrEqual(60)
