@@ -20,6 +20,8 @@ export interface PushQueueOptions {
   chunkSize?: number
   /** How long a finished batch's results are kept, in seconds (default 604800: 7 days). */
   retentionSeconds?: number
+  /** Called with errors of the connections to Redis (they reconnect by themselves; commands wait meanwhile). */
+  onError?: (error: Error) => void
 }
 
 /** Where a batch stands. */
@@ -74,7 +76,7 @@ export interface PushQueue {
   close(): Promise<void>
 }
 
-const QUEUE_OPTIONS = ['connection', 'name', 'chunkSize', 'retentionSeconds']
+const QUEUE_OPTIONS = ['connection', 'name', 'chunkSize', 'retentionSeconds', 'onError']
 /** Jobs added to Redis in one round trip. */
 const JOBS_PER_ADD = 20
 /** What `close()` waits for an `enqueueMany` under way to seal its batch, in ms. */
@@ -198,8 +200,13 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
   const name = checkName(options.name)
   const chunkSize = positiveInteger(options.chunkSize, 'chunkSize', 500)
   const retention = positiveInteger(options.retentionSeconds, 'retentionSeconds', 604_800)
+  if (options.onError !== undefined && typeof options.onError !== 'function')
+    throw invalid(`onError must be a function, got ${describeValue(options.onError)}`)
+  const onError = options.onError ?? (() => {})
   const redis: ScriptedRedis = withScripts(connect(options.connection))
+  redis.on('error', onError)
   const queueConnection = redis.duplicate()
+  queueConnection.on('error', onError)
   const queue = new Queue<ChunkData>(name, {
     connection: queueConnection,
     defaultJobOptions: {
@@ -209,6 +216,7 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
       backoff: { type: 'fixed', delay: 1000 },
     },
   })
+  queue.on('error', onError)
   const readers = new Set<Redis>()
   let closed = false
   /** Wakes each `enqueueMany` waiting on its source with CLOSED: `close()` calls them. */
@@ -355,7 +363,8 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
     for (const [field, value] of Object.entries(meta))
       if (field.startsWith('o:')) byOutcome[field.slice(2) as SendOutcome] = Number(value)
     const completed = Number(meta.completed ?? 0)
-    const total = meta.total === undefined ? Math.max(completed, 0) : Number(meta.total)
+    // `total` is set when the batch is sealed, before its id is returned: unset only mid-enqueue.
+    const total = Number(meta.total ?? completed)
     return { total, completed, byOutcome, finished: meta.finished === '1' }
   }
 
@@ -366,6 +375,7 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
     if ((await redis.exists(keys.meta)) === 0) throw notFound(id)
     // A connection of its own: XREAD BLOCK holds it.
     const reader = redis.duplicate()
+    reader.on('error', onError)
     readers.add(reader)
     try {
       let cursor = '0'
