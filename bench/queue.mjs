@@ -9,6 +9,7 @@
 //      processes (the built CLI, `--concurrency 100` each), timed from the start of `enqueueMany`
 //      to the batch's last result read through `results(id)`.
 //    The figure of merit is the ratio of one worker through the queue to in-process sendMany.
+// Also what a finished batch keeps in Redis per subscription (its results, until they expire).
 // 2. The enqueue rate: `enqueueMany` of `--million` subscriptions from a generator, no worker
 //    running, and Redis's memory per queued subscription (`used_memory` before and after, divided).
 // It runs against the BUILT packages (`pnpm bench` builds first) and a redis-server of its own.
@@ -85,6 +86,8 @@ for (let i = 0; i < MESSAGES; i++) {
 }
 
 let round = 0
+/** Redis bytes a finished batch of MESSAGES keeps, per run. */
+const resultBytes = []
 /** In-process sendMany: messages per second. */
 async function inProcess() {
   const client = createPushClient({
@@ -123,15 +126,24 @@ async function throughQueue(n) {
     workers.push(child)
   }
   const queue = createPushQueue({ connection: redis.url, name })
+  const admin = new Redis(redis.url)
+  const memory = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))[1])
   try {
+    const before = await memory()
     const start = performance.now()
     const id = await queue.enqueueMany(subscriptions, payload, { ttl: 60 })
     let ok = 0
     for await (const result of queue.results(id)) if (result.ok) ok++
     const elapsed = performance.now() - start
     if (ok !== MESSAGES) throw new Error(`queue, ${n} workers: ${ok} of ${MESSAGES} ok`)
+    // What a finished batch keeps until it expires, once its last chunk job is done and removed.
+    for (let i = 0; i < 200 && (await admin.llen(`bull:${name}:active`)) > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    resultBytes.push((await memory()) - before)
+    await admin.flushall()
     return (MESSAGES * 1000) / elapsed
   } finally {
+    admin.disconnect()
     await queue.close()
     await Promise.all(
       workers.map(
@@ -186,6 +198,9 @@ try {
     `\n${fmt(MESSAGES)} messages of 3 KB, concurrency ${CONCURRENCY} per sender, sink latency 20-50 ms; median of ${ROUNDS}`,
   )
   table(['sender', 'messages/s', 'x in process'], rows)
+  console.log(
+    `a finished batch keeps ${fmt(median(resultBytes) / MESSAGES)} bytes of Redis per subscription until it expires`,
+  )
   process.stderr.write(`enqueueing ${fmt(MILLION)}\n`)
   const million = await enqueueMillion(MILLION)
   console.log(
@@ -198,6 +213,7 @@ try {
     concurrency: CONCURRENCY,
     sinkLatencyMs: [20, 50],
     rounds,
+    resultBytesPerSubscription: median(resultBytes) / MESSAGES,
     enqueue: million,
   })
 } finally {
