@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events'
 import { WebPushError } from '@wp/ece'
 import { base64Decode, describeValue } from '@wp/ece/utils'
 import { type PushResponse, PushServiceError, type Transport, type TransportOptions } from '@wp/transport'
-import { importVapidKey, readVapidKeyFile, type VapidKey, type VapidKeyInput } from '@wp/vapid'
+import { loadVapidKey, type VapidKey, type VapidKeyInput } from '@wp/vapid'
 import { createPushClient, type MessageOptions, outcomeOf, type PushClient, type SendOutcome } from '@wp/webpush'
 import { DelayedError, type Job, WaitingError, Worker } from 'bullmq'
 import { encodeResult, type ItemResult } from './internal/codec.js'
@@ -88,20 +88,6 @@ function positiveInteger(value: unknown, field: string, fallback: number): numbe
   return value as number
 }
 
-/** Imports the key; a string that is no key but names a file is read from that file. */
-async function loadKey(input: VapidKey | VapidKeyInput): Promise<VapidKey> {
-  try {
-    return await importVapidKey(input)
-  } catch (error) {
-    if (typeof input !== 'string' || input.includes('-----') || input.includes('\n')) throw error
-    try {
-      return await readVapidKeyFile(input)
-    } catch {
-      throw error
-    }
-  }
-}
-
 /** The wait before attempt `made + 1`: as the service asked, else 1 s doubled per attempt, jittered. */
 function retryDelay(error: unknown, made: number): number {
   if (error instanceof PushServiceError && error.retryAfterMs !== undefined) return error.retryAfterMs
@@ -135,7 +121,7 @@ export async function startPushWorker(options: PushWorkerOptions): Promise<PushW
   const lockDuration = positiveInteger(options.lockDuration, 'lockDuration', 30_000)
   const drainTimeoutMs = positiveInteger(options.drainTimeoutMs, 'drainTimeoutMs', 8000)
   const onError = options.onError ?? (() => {})
-  const key = await loadKey(vapid.privateKey as VapidKeyInput)
+  const key = await loadVapidKey(vapid.privateKey as VapidKeyInput)
 
   const transport =
     options.transport === undefined

@@ -1,7 +1,7 @@
 export { WebPushError, type WebPushErrorCode } from '@wp/ece'
 export { parseVapidAuthorization, type VapidAuthorization } from './authorization.js'
 export { audienceOf, type VapidHeadersOptions, vapidHeaders } from './headers.js'
-export { readVapidKeyFile } from './key-file.js'
+export { loadVapidKey, readVapidKeyFile } from './key-file.js'
 export {
   type EcJwk,
   generateVapidKeys,

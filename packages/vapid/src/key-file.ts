@@ -3,7 +3,7 @@
  * refused with `ERR_WP_VAPID_KEY`, and the entry still bundles: no `node:` module is reachable.
  */
 import { readKeyFile } from './internal/read-key-file.js'
-import { importVapidKeySync, type VapidKey } from './keys.js'
+import { importVapidKey, importVapidKeySync, type VapidKey, type VapidKeyInput } from './keys.js'
 
 /**
  * Reads a VAPID private key file in Node (PEM, or DER bytes), e.g. the output of
@@ -19,4 +19,25 @@ export async function readVapidKeyFile(path: string): Promise<VapidKey> {
   if (text.includes('-----BEGIN')) return importVapidKeySync(text)
   if (bytes[0] === 0x30) return importVapidKeySync(new Uint8Array(bytes))
   return importVapidKeySync(text.trim())
+}
+
+/**
+ * Imports a VAPID private key given as anything {@link importVapidKey} takes or, in Node, as the path
+ * of a key file: a string that is not a key (no PEM armour, no line break) is read as a file when it
+ * names one. A failure is the import's error, so a mistyped key is reported as a key, not as a file.
+ * @throws WebPushError `ERR_WP_VAPID_KEY`, as {@link importVapidKey}
+ * @example
+ * const key = await loadVapidKey(process.env.VAPID_PRIVATE_KEY ?? 'private_key.pem')
+ */
+export async function loadVapidKey(input: VapidKey | VapidKeyInput): Promise<VapidKey> {
+  try {
+    return await importVapidKey(input)
+  } catch (error) {
+    if (typeof input !== 'string' || input.includes('-----') || input.includes('\n')) throw error
+    try {
+      return await readVapidKeyFile(input)
+    } catch {
+      throw error
+    }
+  }
 }

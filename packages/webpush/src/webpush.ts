@@ -2,7 +2,7 @@
 import { type ContentEncoding, encryptWebPush, WebPushError } from '@wp/ece'
 import { describeValue, toContentEncoding } from '@wp/ece/utils'
 import { createTransport, type PushResponse, type Transport, type TransportOptions, toCurl } from '@wp/transport'
-import { importVapidKey, readVapidKeyFile, signVapidToken, type VapidKey, type VapidKeyInput } from '@wp/vapid'
+import { loadVapidKey, signVapidToken, type VapidKey, type VapidKeyInput } from '@wp/vapid'
 import {
   type CheckedSubscription,
   checkMessageOptions,
@@ -66,17 +66,8 @@ function invalid(message: string): WebPushError {
 }
 
 /** Imports the VAPID key; in Node a string that is no key but names a file is read from that file. */
-export async function loadKey(input: VapidKey | VapidKeyInput): Promise<VapidKey> {
-  try {
-    return await importVapidKey(input)
-  } catch (err) {
-    if (typeof input !== 'string' || input.includes('-----') || input.includes('\n')) throw err
-    try {
-      return await readVapidKeyFile(input)
-    } catch {
-      throw err
-    }
-  }
+export function loadKey(input: VapidKey | VapidKeyInput): Promise<VapidKey> {
+  return loadVapidKey(input)
 }
 
 /** Checks `vapidClaims` and returns a copy; the caller's object is never touched. */
