@@ -284,7 +284,7 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
         jobs = []
       }
       if (refused.length > 0) {
-        await redis.wpRecord(keys.meta, keys.results, keys.stream, Date.now(), ...refused)
+        await redis.wpRecord(keys.meta, keys.results, keys.stream, keys.receipt(randomUUID()), Date.now(), ...refused)
         refused = []
       }
     }

@@ -4,6 +4,7 @@
  * recorded only when its group's call has returned; a call that fails (Redis away) is tried again
  * until it succeeds or the recorder is stopped.
  */
+import { randomUUID } from 'node:crypto'
 import type { BatchKeys } from './keys.js'
 import type { ScriptedRedis } from './scripts.js'
 
@@ -70,9 +71,11 @@ export class Recorder {
 
   async #send(group: Group): Promise<void> {
     const { keys, args, waiters } = group
+    // One token for this write and every retry of it: a resent write gets the first one's reply.
+    const receipt = keys.receipt(randomUUID())
     for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
       try {
-        const reply = await this.#redis.wpRecord(keys.meta, keys.results, keys.stream, Date.now(), ...args)
+        const reply = await this.#redis.wpRecord(keys.meta, keys.results, keys.stream, receipt, Date.now(), ...args)
         for (const [i, waiter] of waiters.entries()) waiter.resolve(Array.isArray(reply) && reply[i] === 1)
         return
       } catch {

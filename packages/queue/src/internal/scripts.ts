@@ -21,10 +21,16 @@ end
 `
 
 /**
- * KEYS: meta, results, stream. ARGV: now (ms), then (index, stored result, outcome) triples. Writes each result unless the item has one; returns, per triple, 1 when it was
- * the first, 0 when it was not; -1 (alone) when the batch is gone (expired or never made).
+ * KEYS: meta, results, stream, receipt. ARGV: now (ms), then (index, stored result, outcome)
+ * triples. Writes each result unless the item has one; returns, per triple, 1 when it was the
+ * first, 0 when it was not; -1 (alone) when the batch is gone (expired or never made).
+ * The reply is kept under the write's own receipt key: a write sent again because its reply was
+ * lost (a connection that dropped after Redis ran it, resent on reconnection) gets the same reply,
+ * so the writer still learns which results were its own (and calls `onGone` for them).
  */
 const RECORD = `${FINISH}
+local receipt = redis.call('GET', KEYS[4])
+if receipt then return cjson.decode(receipt) end
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local out = {}
 for i = 2, #ARGV, 3 do
@@ -37,6 +43,7 @@ for i = 2, #ARGV, 3 do
     out[#out + 1] = 0
   end
 end
+redis.call('SET', KEYS[4], cjson.encode(out), 'EX', 600)
 finish(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
 return out
 `
@@ -50,7 +57,13 @@ return 1
 
 /** A client with the scripts defined (EVALSHA, loaded again by ioredis after a restart). */
 export interface ScriptedRedis extends Redis {
-  wpRecord(meta: string, results: string, stream: string, ...args: (string | number)[]): Promise<number[] | number>
+  wpRecord(
+    meta: string,
+    results: string,
+    stream: string,
+    receipt: string,
+    ...args: (string | number)[]
+  ): Promise<number[] | number>
   wpSeal(meta: string, results: string, stream: string, ...args: (string | number)[]): Promise<number>
 }
 
@@ -58,7 +71,7 @@ export interface ScriptedRedis extends Redis {
 export function withScripts(redis: Redis): ScriptedRedis {
   const scripted = redis as ScriptedRedis
   if (typeof scripted.wpRecord !== 'function') {
-    redis.defineCommand('wpRecord', { numberOfKeys: 3, lua: RECORD })
+    redis.defineCommand('wpRecord', { numberOfKeys: 4, lua: RECORD })
     redis.defineCommand('wpSeal', { numberOfKeys: 3, lua: SEAL })
   }
   return scripted
