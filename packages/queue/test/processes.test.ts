@@ -43,6 +43,24 @@ function twice(received: Map<string, number>): number {
   return [...received.values()].filter((count) => count > 1).length
 }
 
+/**
+ * Every one of the `n` items of batch `id` delivered: one result each, all `'created'`, and those
+ * exactly the endpoints that received. Returns how many messages each endpoint received since `before`.
+ */
+async function expectAllDelivered(
+  s: Scene,
+  id: string,
+  results: SendResult[],
+  n: number,
+  before: Map<string, number>,
+): Promise<Map<string, number>> {
+  await expectOneResultEach(s, id, results, n)
+  const received = delta(before, s.received())
+  expectCreatedIsAccepted(results, received)
+  expect(results.every((r) => r.outcome === 'created')).toBe(true)
+  return received
+}
+
 describe.concurrent('worker processes under faults', () => {
   it('three workers share 30,000 subscriptions with 503s, dropped connections, gone and invalid ones', async () => {
     const s = await scene('faults', 30_050)
@@ -129,10 +147,7 @@ describe.concurrent('worker processes under faults', () => {
     workers[0]?.child.kill('SIGKILL')
     await workers[0]?.exited(5000)
     const results = await collect(s.queue, id, 60_000)
-    await expectOneResultEach(s, id, results, items.length)
-    const received = delta(before, s.received())
-    expectCreatedIsAccepted(results, received)
-    expect(results.every((r) => r.outcome === 'created')).toBe(true)
+    const received = await expectAllDelivered(s, id, results, items.length, before)
     const dup = twice(received)
     console.log(`SIGKILL: ${dup} of ${items.length} delivered twice (the victim's concurrency: ${victimConcurrency})`)
     expect(dup).toBeLessThanOrEqual(victimConcurrency)
@@ -150,11 +165,7 @@ describe.concurrent('worker processes under faults', () => {
     const reading = collect(s.queue, id, 90_000)
     await waitForCompleted(s.queue, id, 500, 60_000)
     await s.redis.restart(1000)
-    const results = await reading
-    await expectOneResultEach(s, id, results, items.length)
-    const received = delta(before, s.received())
-    expectCreatedIsAccepted(results, received)
-    expect(results.every((r) => r.outcome === 'created')).toBe(true)
+    const received = await expectAllDelivered(s, id, await reading, items.length, before)
     console.log(`Redis restart: ${twice(received)} of ${items.length} delivered twice`)
   }, 120_000)
 
@@ -181,10 +192,7 @@ describe.concurrent('worker processes under faults', () => {
     const second = s.worker({ concurrency: 200 })
     await second.ready()
     const results = await collect(s.queue, id, 25_000)
-    await expectOneResultEach(s, id, results, items.length)
-    const received = delta(before, s.received())
-    expectCreatedIsAccepted(results, received)
-    expect(results.every((r) => r.outcome === 'created')).toBe(true)
+    const received = await expectAllDelivered(s, id, results, items.length, before)
     expect(twice(received)).toBe(0)
   }, 120_000)
 
@@ -211,10 +219,7 @@ describe.concurrent('worker processes under faults', () => {
     const second = s.worker({ concurrency: 100, lockDuration: 3000 })
     await second.ready()
     const results = await collect(s.queue, id, 60_000)
-    await expectOneResultEach(s, id, results, items.length)
-    const received = delta(before, s.received())
-    expectCreatedIsAccepted(results, received)
-    expect(results.every((r) => r.outcome === 'created')).toBe(true)
+    const received = await expectAllDelivered(s, id, results, items.length, before)
     // Results that could not be written run again: at most the first worker's concurrency.
     expect(twice(received)).toBeLessThanOrEqual(50)
   }, 120_000)

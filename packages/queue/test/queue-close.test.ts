@@ -1,34 +1,14 @@
 /** Closing: the queue ends its readers at once; a worker records what is in flight and gives back the rest. */
-import { generateVapidKeys, WebPushError } from '@wp/webpush'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPushQueue, type PushQueue, type PushWorker, startPushWorker } from '../src/index.js'
-import {
-  collect,
-  drain,
-  recordingTransport,
-  startWorld,
-  subscribers,
-  until,
-  type World,
-  within,
-} from './queue-fixtures.js'
+import { WebPushError } from '@wp/webpush'
+import { describe, expect, it } from 'vitest'
+import { createPushQueue, type PushWorker } from '../src/index.js'
+import { collect, drain, recordingTransport, subscribers, until, useQueue, within } from './queue-fixtures.js'
 
-let world: World
-let queue: PushQueue
-const keys = await generateVapidKeys()
-const vapid = { privateKey: keys.privateKey, subject: 'mailto:ops@example.com' }
-
-beforeAll(async () => {
-  world = await startWorld()
-  queue = createPushQueue({ connection: world.redis.url, name: 'close', chunkSize: 10 })
-})
-afterAll(async () => {
-  await queue?.close()
-  await world?.close()
-})
+const suite = await useQueue({ name: 'close', chunkSize: 10 })
 
 describe('close', () => {
   it("the queue's close() ends an open results() iteration promptly", async () => {
+    const { world, keys } = suite
     const closing = createPushQueue({ connection: world.redis.url, name: 'closing' })
     const pool = await subscribers(world.service, keys.publicKey, 2)
     const id = await closing.enqueueMany(pool.map((s) => s.subscription))
@@ -50,6 +30,7 @@ describe('close', () => {
   })
 
   it('close() during enqueueMany stops reading the source and seals the batch, which rejects ERR_WP_CLOSED with its id', async () => {
+    const { world, keys } = suite
     const closing = createPushQueue({ connection: world.redis.url, name: 'sealing', chunkSize: 2 })
     const pool = await subscribers(world.service, keys.publicKey, 5)
     let read = 0
@@ -81,37 +62,26 @@ describe('close', () => {
     expect(returned).toBe(true)
     const id = failure.batchId as string
     const reader = createPushQueue({ connection: world.redis.url, name: 'sealing' })
-    const worker = await startPushWorker({
-      connection: world.redis.url,
-      name: 'sealing',
-      vapid,
-      allowPrivateNetwork: true,
-    })
     try {
-      const results = await collect(reader.results(id))
-      expect(results.map((r) => r.outcome)).toEqual(Array(5).fill('created'))
-      expect(await reader.batch(id)).toMatchObject({ total: 5, completed: 5, finished: true })
-      expect(await Promise.all(pool.map((s) => drain(s, 200)))).toEqual(pool.map(() => ['sealed']))
+      await suite.withWorker({ name: 'sealing' }, async () => {
+        const results = await collect(reader.results(id))
+        expect(results.map((r) => r.outcome)).toEqual(Array(5).fill('created'))
+        expect(await reader.batch(id)).toMatchObject({ total: 5, completed: 5, finished: true })
+        expect(await Promise.all(pool.map((s) => drain(s, 200)))).toEqual(pool.map(() => ['sealed']))
+      })
     } finally {
-      await worker.close()
       await reader.close()
     }
   })
 
   it("a worker's close() records the messages in flight and requeues the rest; a second worker finishes, nothing sent twice", async () => {
+    const { world, queue, keys } = suite
     const pool = await subscribers(world.service, keys.publicKey, 30)
     const one = recordingTransport()
     const two = recordingTransport()
     let second: PushWorker | undefined
     world.service.setFaults({ delayMs: 1000 })
-    const first = await startPushWorker({
-      connection: world.redis.url,
-      name: 'close',
-      vapid,
-      transport: one.transport,
-      allowPrivateNetwork: true,
-      concurrency: 4,
-    })
+    const first = await suite.startWorker({ transport: one.transport, concurrency: 4 })
     try {
       const id = await queue.enqueueMany(
         pool.map((s) => s.subscription),
@@ -134,13 +104,7 @@ describe('close', () => {
       })
 
       world.service.setFaults(undefined)
-      second = await startPushWorker({
-        connection: world.redis.url,
-        name: 'close',
-        vapid,
-        transport: two.transport,
-        allowPrivateNetwork: true,
-      })
+      second = await suite.startWorker({ transport: two.transport })
       const results = await collect(queue.results(id))
       expect(results.map((r) => r.index).sort((a, b) => a - b)).toEqual(pool.map((_, i) => i))
       expect(results.every((r) => r.outcome === 'created')).toBe(true)

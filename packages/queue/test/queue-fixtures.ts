@@ -1,11 +1,21 @@
 /**
- * What the in-process queue tests share: a Redis and a push service per file, a pool of test
- * subscribers, a transport that notes every attempt, and readers of everything Redis holds.
+ * What the in-process queue tests share: a Redis and a push service per file, a queue and workers
+ * of it, a pool of test subscribers, a transport that notes every attempt, and readers of
+ * everything Redis holds.
  */
 import { type PushService, startPushService, type TestSubscriber } from '@wp/push-service'
 import { createTransport, type Transport } from '@wp/transport'
-import type { SendResult } from '@wp/webpush'
+import { generateVapidKeys, type SendResult, WebPushError } from '@wp/webpush'
 import { Redis } from 'ioredis'
+import { afterAll, beforeAll, expect } from 'vitest'
+import {
+  createPushQueue,
+  type PushQueue,
+  type PushQueueOptions,
+  type PushWorker,
+  type PushWorkerOptions,
+  startPushWorker,
+} from '../src/index.js'
 import { startRedis, type TestRedis } from './redis.js'
 
 /** Every result of `iterable`, failing after `timeoutMs` rather than hanging the suite. */
@@ -74,6 +84,85 @@ export async function startWorld(): Promise<World> {
       await redis.stop()
     },
   }
+}
+
+/** A test file's world, its queue, and workers of that queue with the file's VAPID key. */
+export interface QueueSuite {
+  /** The world (set up by `beforeAll`). */
+  readonly world: World
+  /** The queue (set up by `beforeAll`). */
+  readonly queue: PushQueue
+  keys: { publicKey: string; privateKey: string }
+  vapid: { privateKey: string; subject: string }
+  /** A worker of the queue, sending to 127.0.0.1, with `extra` options on top. */
+  startWorker(extra?: Partial<PushWorkerOptions>): Promise<PushWorker>
+  /**
+   * `fn` with a worker of the queue started with `extra`; after it, even on failure, the push
+   * service's faults are cleared (so a test's faults end with it) and the worker is closed.
+   */
+  withWorker<T>(extra: Partial<PushWorkerOptions>, fn: (worker: PushWorker) => Promise<T>): Promise<T>
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` for a world and a queue named `options.name` in it, and makes
+ * the file's VAPID keys.
+ */
+export async function useQueue(options: Omit<PushQueueOptions, 'connection'> & { name: string }): Promise<QueueSuite> {
+  const keys = await generateVapidKeys()
+  const vapid = { privateKey: keys.privateKey, subject: 'mailto:ops@example.com' }
+  let world: World | undefined
+  let queue: PushQueue | undefined
+  beforeAll(async () => {
+    world = await startWorld()
+    queue = createPushQueue({ ...options, connection: world.redis.url })
+  })
+  afterAll(async () => {
+    await queue?.close()
+    await world?.close()
+  })
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the ${what} is used before beforeAll made it`)
+    return value
+  }
+  const suite: QueueSuite = {
+    get world() {
+      return ready(world, 'world')
+    },
+    get queue() {
+      return ready(queue, 'queue')
+    },
+    keys,
+    vapid,
+    startWorker: (extra = {}) =>
+      startPushWorker({
+        connection: suite.world.redis.url,
+        name: options.name,
+        vapid,
+        allowPrivateNetwork: true,
+        ...extra,
+      }),
+    async withWorker(extra, fn) {
+      const worker = await suite.startWorker(extra)
+      try {
+        return await fn(worker)
+      } finally {
+        suite.world.service.setFaults(undefined)
+        await worker.close()
+      }
+    },
+  }
+  return suite
+}
+
+/** The code of the `WebPushError` that `fn` throws (or rejects with); fails if it is none. */
+export async function codeOf(fn: () => unknown): Promise<string> {
+  try {
+    await fn()
+  } catch (error) {
+    expect(error).toBeInstanceOf(WebPushError)
+    return (error as WebPushError).code
+  }
+  throw new Error('it did not throw')
 }
 
 /**

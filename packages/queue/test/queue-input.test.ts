@@ -1,36 +1,14 @@
 /** Bad input: options and messages refused before anything is in Redis, bad items `'invalid'`, a broken source. */
-import { checkSubscription, generateVapidKeys, WebPushError } from '@wp/webpush'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPushQueue, type PushQueue, startPushWorker } from '../src/index.js'
-import { collect, scanKeys, startWorld, subscribers, type World, within } from './queue-fixtures.js'
+import { checkSubscription, WebPushError } from '@wp/webpush'
+import { describe, expect, it } from 'vitest'
+import { createPushQueue, startPushWorker } from '../src/index.js'
+import { codeOf, collect, scanKeys, subscribers, useQueue, within } from './queue-fixtures.js'
 
-let world: World
-let queue: PushQueue
-const keys = await generateVapidKeys()
-const vapid = { privateKey: keys.privateKey, subject: 'mailto:ops@example.com' }
-
-beforeAll(async () => {
-  world = await startWorld()
-  queue = createPushQueue({ connection: world.redis.url, name: 'input', chunkSize: 4 })
-})
-afterAll(async () => {
-  await queue?.close()
-  await world?.close()
-})
-
-/** The code `fn` throws (or rejects with). */
-async function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(WebPushError)
-    return (error as WebPushError).code
-  }
-  throw new Error('it did not throw')
-}
+const suite = await useQueue({ name: 'input', chunkSize: 4 })
 
 describe('bad options', () => {
   it('createPushQueue and startPushWorker refuse them with ERR_WP_INVALID_ARGUMENT, naming the field', async () => {
+    const { world, vapid } = suite
     const connection = world.redis.url
     for (const [options, named] of [
       [{ connection, name: 'a:b' }, /name/],
@@ -63,6 +41,7 @@ describe('bad options', () => {
 
 describe('enqueueMany', () => {
   it('bad data, options or a source that is not iterable reject before any key is made', async () => {
+    const { world, queue, keys } = suite
     const [subscriber] = await subscribers(world.service, keys.publicKey, 1)
     const items = [subscriber?.subscription]
     // Every key but the queue's own `meta`, which BullMQ writes when its connection is first ready.
@@ -92,6 +71,7 @@ describe('enqueueMany', () => {
   })
 
   it('bad subscriptions of every kind are invalid with the code of what is wrong, and never sent', async () => {
+    const { world, queue, keys } = suite
     const [good] = await subscribers(world.service, keys.publicKey, 1)
     if (good === undefined) throw new Error('no subscriber')
     const sub = good.subscription
@@ -119,13 +99,7 @@ describe('enqueueMany', () => {
     ]
     const items = [sub, ...bad]
     const id = await queue.enqueueMany(items, 'only the good one')
-    const worker = await startPushWorker({
-      connection: world.redis.url,
-      name: 'input',
-      vapid,
-      allowPrivateNetwork: true,
-    })
-    try {
+    await suite.withWorker({}, async () => {
       const results = await collect(queue.results(id))
       expect(results).toHaveLength(items.length)
       const byIndex = new Map(results.map((r) => [r.index, r]))
@@ -144,12 +118,11 @@ describe('enqueueMany', () => {
       }
       expect((await good.next({ timeoutMs: 5000 })).text).toBe('only the good one')
       expect(good.pending).toBe(0)
-    } finally {
-      await worker.close()
-    }
+    })
   })
 
   it('a slow source: what was read is sent while it waits for more', async () => {
+    const { world, queue, keys } = suite
     const pool = await subscribers(world.service, keys.publicKey, 6)
     let release: () => void = () => {}
     const stalled = new Promise<void>((resolve) => {
@@ -160,12 +133,7 @@ describe('enqueueMany', () => {
       await stalled // a database cursor waiting on its next page
       yield pool[5]?.subscription
     }
-    const worker = await startPushWorker({
-      connection: world.redis.url,
-      name: 'input',
-      vapid,
-      allowPrivateNetwork: true,
-    })
+    const worker = await suite.startWorker()
     let enqueuing: Promise<string> | undefined
     try {
       enqueuing = queue.enqueueMany(slow(), 'early')
@@ -184,6 +152,7 @@ describe('enqueueMany', () => {
   })
 
   it('a source that throws midway: enqueueMany rejects with its error, carrying the batch id; what was read is sent', async () => {
+    const { world, queue, keys } = suite
     const pool = await subscribers(world.service, keys.publicKey, 7)
     const broken = new Error('the source broke')
     async function* source(): AsyncGenerator<unknown> {
@@ -197,13 +166,7 @@ describe('enqueueMany', () => {
     expect(failure).toBe(broken)
     const id = (failure as { batchId?: unknown }).batchId
     expect(typeof id).toBe('string')
-    const worker = await startPushWorker({
-      connection: world.redis.url,
-      name: 'input',
-      vapid,
-      allowPrivateNetwork: true,
-    })
-    try {
+    await suite.withWorker({}, async () => {
       const results = await collect(queue.results(id as string))
       expect(results.map((r) => r.outcome)).toEqual(Array(7).fill('created'))
       expect(await queue.batch(id as string)).toEqual({
@@ -213,8 +176,6 @@ describe('enqueueMany', () => {
         finished: true,
       })
       for (const s of pool) expect((await s.next({ timeoutMs: 5000 })).text).toBe('partial')
-    } finally {
-      await worker.close()
-    }
+    })
   })
 })

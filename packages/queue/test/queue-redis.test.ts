@@ -1,35 +1,15 @@
 /** What a batch leaves in Redis: a few keys per chunk, not per subscription, and never a private key. */
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
-import { generateVapidKeys } from '@wp/webpush'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPushQueue, type PushQueue, startPushWorker } from '../src/index.js'
-import {
-  collect,
-  drain,
-  dumpRedis,
-  recordingTransport,
-  scanKeys,
-  startWorld,
-  subscribers,
-  type World,
-} from './queue-fixtures.js'
+import { describe, expect, it } from 'vitest'
+import { createPushQueue } from '../src/index.js'
+import { collect, drain, dumpRedis, recordingTransport, scanKeys, subscribers, useQueue } from './queue-fixtures.js'
 
-let world: World
-let queue: PushQueue
-
-beforeAll(async () => {
-  world = await startWorld()
-  queue = createPushQueue({ connection: world.redis.url, name: 'chunks' })
-})
-afterAll(async () => {
-  await queue?.close()
-  await world?.close()
-})
+const suite = await useQueue({ name: 'chunks' })
 
 describe('chunking', () => {
   it('a batch of 5,000 is a few dozen keys and chunk jobs of at most chunkSize subscriptions', async () => {
-    const { publicKey } = await generateVapidKeys()
-    const [model] = await subscribers(world.service, publicKey, 1)
+    const { world, queue } = suite
+    const [model] = await subscribers(world.service, suite.keys.publicKey, 1)
     if (model === undefined) throw new Error('no subscriber')
     const before = (await scanKeys(world.admin)).length
     let whileQueued = -1
@@ -64,6 +44,7 @@ describe('chunking', () => {
 
 describe('secrets', () => {
   it('no form of the private key is anywhere in Redis after a batch', async () => {
+    const { world } = suite
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
     const jwk = createPrivateKey(pem).export({ format: 'jwk' })
@@ -79,12 +60,10 @@ describe('secrets', () => {
     world.service.setFaults({ status: 503, retryAfterSeconds: 0, count: 2 })
     const { transport } = recordingTransport()
     const secretsQueue = createPushQueue({ connection: world.redis.url, name: 'secrets', chunkSize: 5 })
-    const worker = await startPushWorker({
-      connection: world.redis.url,
+    const worker = await suite.startWorker({
       name: 'secrets',
       vapid: { privateKey: pem, subject: 'mailto:ops@example.com' },
       transport,
-      allowPrivateNetwork: true,
     })
     try {
       const items: unknown[] = [...pool.map((s) => s.subscription), { endpoint: 'nope' }]

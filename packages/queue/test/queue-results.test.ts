@@ -1,28 +1,17 @@
 /** Reading a batch back: `results()` follows it, reads again, counts match, and results expire. */
 import { PushServiceError } from '@wp/transport'
-import { generateVapidKeys, type SendResult } from '@wp/webpush'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPushQueue, type PushQueue, type PushWorker, startPushWorker } from '../src/index.js'
+import type { SendResult } from '@wp/webpush'
+import { describe, expect, it } from 'vitest'
+import { createPushQueue, type PushWorker } from '../src/index.js'
 import { batchKeys } from '../src/internal/keys.js'
-import { collect, drain, startWorld, subscribers, until, type World } from './queue-fixtures.js'
+import { collect, drain, subscribers, until, useQueue } from './queue-fixtures.js'
 
-let world: World
-let queue: PushQueue
-const keys = await generateVapidKeys()
-const vapid = { privateKey: keys.privateKey, subject: 'mailto:ops@example.com' }
-
-beforeAll(async () => {
-  world = await startWorld()
-  queue = createPushQueue({ connection: world.redis.url, name: 'results', chunkSize: 5, retentionSeconds: 60 })
-})
-afterAll(async () => {
-  await queue?.close()
-  await world?.close()
-})
+const suite = await useQueue({ name: 'results', chunkSize: 5, retentionSeconds: 60 })
 
 async function ttls(name: string, id: string): Promise<number[]> {
+  const { admin } = suite.world
   const k = batchKeys(name, id)
-  return Promise.all([world.admin.ttl(k.meta), world.admin.ttl(k.results), world.admin.ttl(k.stream)])
+  return Promise.all([admin.ttl(k.meta), admin.ttl(k.results), admin.ttl(k.stream)])
 }
 
 function byOutcome(results: SendResult[]): Record<string, number> {
@@ -33,6 +22,7 @@ function byOutcome(results: SendResult[]): Record<string, number> {
 
 describe('results', () => {
   it('follows an unfinished batch, ends when it finishes, reads again from the start; counts and TTLs match', async () => {
+    const { world, queue, keys } = suite
     const pool = await subscribers(world.service, keys.publicKey, 12)
     await pool[3]?.unsubscribe()
     const items: unknown[] = pool.map((s) => s.subscription)
@@ -48,13 +38,7 @@ describe('results', () => {
     // Nothing expires before the batch finishes.
     expect((await ttls('results', id)).map((t) => t < 0)).toEqual([true, true, true])
 
-    const worker = await startPushWorker({
-      connection: world.redis.url,
-      name: 'results',
-      vapid,
-      allowPrivateNetwork: true,
-    })
-    try {
+    await suite.withWorker({}, async () => {
       const results = await reading
       expect(results.map((r) => r.index).sort((a, b) => a - b)).toEqual(items.map((_, i) => i))
       for (const r of results) expect(r.subscription).toEqual(items[r.index])
@@ -73,24 +57,24 @@ describe('results', () => {
       expect(again.map((r) => [r.index, r.outcome])).toEqual(results.map((r) => [r.index, r.outcome]))
       const texts = await Promise.all(pool.map((s) => drain(s, 200)))
       expect(texts.filter((t) => t.length > 0)).toEqual(Array(11).fill(['follow']))
-    } finally {
-      await worker.close()
-    }
+    })
   })
 
   it('an empty batch is finished at once', async () => {
+    const { queue } = suite
     const id = await queue.enqueueMany([])
     expect(await collect(queue.results(id), 5000)).toEqual([])
     expect(await queue.batch(id)).toEqual({ total: 0, completed: 0, byOutcome: {}, finished: true })
   })
 
   it('after retentionSeconds, batch and results reject ERR_WP_BATCH_NOT_FOUND', async () => {
+    const { world, keys } = suite
     const brief = createPushQueue({ connection: world.redis.url, name: 'brief', retentionSeconds: 1 })
     let worker: PushWorker | undefined
     try {
       const pool = await subscribers(world.service, keys.publicKey, 2)
       const id = await brief.enqueueMany(pool.map((s) => s.subscription))
-      worker = await startPushWorker({ connection: world.redis.url, name: 'brief', vapid, allowPrivateNetwork: true })
+      worker = await suite.startWorker({ name: 'brief' })
       expect(await collect(brief.results(id))).toHaveLength(2)
       await until(
         async () => (await world.admin.exists(...Object.values(batchKeys('brief', id)))) === 0,
@@ -117,15 +101,10 @@ describe('results', () => {
 
 describe('one message, and gone subscriptions', () => {
   it('enqueue: a batch of one, round trip', async () => {
+    const { world, queue, keys } = suite
     const [subscriber] = await subscribers(world.service, keys.publicKey, 1)
     if (subscriber === undefined) throw new Error('no subscriber')
-    const worker = await startPushWorker({
-      connection: world.redis.url,
-      name: 'results',
-      vapid,
-      allowPrivateNetwork: true,
-    })
-    try {
+    await suite.withWorker({}, async () => {
       const id = await queue.enqueue(subscriber.subscription, { title: 'one' }, { ttl: 30, urgency: 'high' })
       const [result, ...rest] = await collect(queue.results(id))
       expect(rest).toEqual([])
@@ -135,26 +114,18 @@ describe('one message, and gone subscriptions', () => {
       expect(push.text).toBe('{"title":"one"}')
       expect(push.headers).toMatchObject({ ttl: '30', urgency: 'high' })
       expect(await queue.batch(id)).toEqual({ total: 1, completed: 1, byOutcome: { created: 1 }, finished: true })
-    } finally {
-      await worker.close()
-    }
+    })
   })
 
   it('onGone is called once per gone subscription, even when its chunk runs again', async () => {
+    const { world, queue, keys } = suite
     const pool = await subscribers(world.service, keys.publicKey, 10)
     const gone = [pool[0], pool[4], pool[8]]
     for (const s of gone) await s?.unsubscribe()
     const seen: unknown[] = []
     // Refusals make chunks run again (as delayed jobs) with their gone items already recorded.
     world.service.setFaults({ status: 503, retryAfterSeconds: 0, count: 4 })
-    const worker = await startPushWorker({
-      connection: world.redis.url,
-      name: 'results',
-      vapid,
-      allowPrivateNetwork: true,
-      onGone: (s) => seen.push(s),
-    })
-    try {
+    await suite.withWorker({ onGone: (s) => seen.push(s) }, async () => {
       const id = await queue.enqueueMany(pool.map((s) => s.subscription))
       const results = await collect(queue.results(id))
       expect(byOutcome(results)).toEqual({ created: 7, gone: 3 })
@@ -163,9 +134,6 @@ describe('one message, and gone subscriptions', () => {
         new Set(gone.map((s) => s?.subscription.endpoint)),
       )
       await Promise.all(pool.map((s) => drain(s, 100)))
-    } finally {
-      world.service.setFaults(undefined)
-      await worker.close()
-    }
+    })
   })
 })

@@ -1,44 +1,27 @@
 /** Retries wait in Redis as delayed jobs: other work goes on meanwhile, and the asked delay is kept. */
-import { generateVapidKeys, type SendResult } from '@wp/webpush'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPushQueue, type PushQueue, startPushWorker } from '../src/index.js'
-import { drain, recordingTransport, startWorld, subscribers, until, type World, within } from './queue-fixtures.js'
+import type { SendResult } from '@wp/webpush'
+import { describe, expect, it } from 'vitest'
+import { drain, recordingTransport, subscribers, until, useQueue, within } from './queue-fixtures.js'
 
-let world: World
-let queue: PushQueue
-const keys = await generateVapidKeys()
-
-beforeAll(async () => {
-  world = await startWorld()
-  queue = createPushQueue({ connection: world.redis.url, name: 'retries', chunkSize: 20 })
-})
-afterAll(async () => {
-  await queue?.close()
-  await world?.close()
-})
+const suite = await useQueue({ name: 'retries', chunkSize: 20 })
 
 /** Reads `id`'s results, noting when each arrived. */
 async function timed(id: string): Promise<{ result: SendResult; at: number }[]> {
   const out: { result: SendResult; at: number }[] = []
-  for await (const result of queue.results(id)) out.push({ result, at: Date.now() })
+  for await (const result of suite.queue.results(id)) out.push({ result, at: Date.now() })
   return out
 }
 
 describe('retries', () => {
   it('503 with Retry-After: 2 waits as a delayed job: a second batch finishes first, and no retry comes early', async () => {
+    const { world, queue, keys } = suite
     const pool = await subscribers(world.service, keys.publicKey, 80)
     const first = pool.slice(0, 40)
     const second = pool.slice(40)
     const { transport, attempts } = recordingTransport()
     // Two chunk slots (concurrency 100): were a retry to sleep in the worker, the first batch's two
     // chunks would hold both and the second batch would wait for them.
-    const worker = await startPushWorker({
-      connection: world.redis.url,
-      name: 'retries',
-      vapid: { privateKey: keys.privateKey, subject: 'mailto:ops@example.com' },
-      transport,
-      allowPrivateNetwork: true,
-    })
+    const worker = await suite.startWorker({ transport })
     try {
       world.service.setFaults({ status: 503, retryAfterSeconds: 2, rate: 0.5 })
       const firstId = await queue.enqueueMany(

@@ -1,50 +1,24 @@
-import { type PushService, startPushService } from '@wp/push-service'
-import { generateVapidKeys, type SendResult, WebPushError } from '@wp/webpush'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPushQueue, type PushQueue, startPushWorker } from '../src/index.js'
-import { startRedis, type TestRedis } from './redis.js'
+import type { TestSubscriber } from '@wp/push-service'
+import { WebPushError } from '@wp/webpush'
+import { describe, expect, it } from 'vitest'
+import { startPushWorker } from '../src/index.js'
+import { collect, useQueue } from './queue-fixtures.js'
 
-let redis: TestRedis
-let service: PushService
-let queue: PushQueue
-const keys = await generateVapidKeys()
-const vapid = { privateKey: keys.privateKey, subject: 'mailto:ops@example.com' }
-
-beforeAll(async () => {
-  redis = await startRedis()
-  service = await startPushService()
-  queue = createPushQueue({ connection: redis.url, name: 'basic', chunkSize: 20 })
-})
-afterAll(async () => {
-  await queue.close()
-  await service.close()
-  await redis.stop()
-})
-
-async function collect(iterable: AsyncIterable<SendResult>): Promise<SendResult[]> {
-  const out: SendResult[] = []
-  for await (const r of iterable) out.push(r)
-  return out
-}
+const suite = await useQueue({ name: 'basic', chunkSize: 20 })
 
 describe('a queue and one worker', () => {
   it('sends a batch: one result per subscription, bad ones invalid, delivered and decrypted', async () => {
-    const subscribers = []
-    for (let i = 0; i < 50; i++) subscribers.push(await service.subscribe({ applicationServerKey: keys.publicKey }))
+    const { world, queue, keys } = suite
+    const subscribers: TestSubscriber[] = []
+    for (let i = 0; i < 50; i++)
+      subscribers.push(await world.service.subscribe({ applicationServerKey: keys.publicKey }))
     const items: unknown[] = subscribers.map((s) => s.subscription)
     items.splice(10, 0, { endpoint: 'nope' })
     items.splice(30, 0, null)
     const gone = subscribers[40]
     await gone?.unsubscribe()
     const goneSeen: unknown[] = []
-    const worker = await startPushWorker({
-      connection: redis.url,
-      name: 'basic',
-      vapid,
-      allowPrivateNetwork: true,
-      onGone: (s) => goneSeen.push(s),
-    })
-    try {
+    await suite.withWorker({ onGone: (s) => goneSeen.push(s) }, async () => {
       const id = await queue.enqueueMany(items, 'hello queue', { ttl: 60 })
       const results = await collect(queue.results(id))
       expect(results.map((r) => r.index).sort((a, b) => a - b)).toEqual(items.map((_, i) => i))
@@ -62,12 +36,11 @@ describe('a queue and one worker', () => {
         byOutcome: { created: 49, invalid: 2, gone: 1 },
         finished: true,
       })
-    } finally {
-      await worker.close()
-    }
+    })
   })
 
   it('an unknown batch id rejects with ERR_WP_BATCH_NOT_FOUND', async () => {
+    const { queue } = suite
     await expect(queue.batch('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
       code: 'ERR_WP_BATCH_NOT_FOUND',
     })
@@ -78,6 +51,6 @@ describe('a queue and one worker', () => {
   })
 
   it('a worker without a key refuses to start, naming it', async () => {
-    await expect(startPushWorker({ connection: redis.url } as never)).rejects.toThrow(/vapid\.privateKey/)
+    await expect(startPushWorker({ connection: suite.world.redis.url } as never)).rejects.toThrow(/vapid\.privateKey/)
   })
 })
