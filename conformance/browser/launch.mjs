@@ -1,6 +1,8 @@
 // Debian's headless Chromium and Firefox ESR, driven by puppeteer-core, each with a fresh profile.
 // A missing browser is a failure that says how to install it, never a skip. Plain JavaScript (typed
 // by launch.d.mts) so that plain Node imports it too: `bench/runtimes.mjs` measures in these browsers.
+// The one launcher of the repository's real-browser tests: the demo's import it as
+// `@wp/conformance/launch`.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -28,30 +30,42 @@ export function findBinary(binary, install) {
   } catch {}
   if (existsSync(`/usr/bin/${binary}`)) return `/usr/bin/${binary}`
   throw new Error(
-    `${binary} is not installed: the conformance suite runs in a real headless browser. Install it with \`${install}\`.`,
+    `${binary} is not installed: these tests run in a real headless browser. Install it with \`${install}\`.`,
   )
 }
 
 /**
- * Launches `name` headless with a fresh profile, within `timeoutMs`.
+ * Launches `name` headless with a fresh profile.
  * @param {'chromium' | 'firefox'} name
- * @param {number} [timeoutMs]
+ * @param {import('./launch.d.mts').LaunchOptions} [options]
  */
-export async function launchBrowser(name, timeoutMs = 20_000) {
+export async function launchBrowser(name, options = {}) {
+  const { timeoutMs = 20_000, defaultViewport, firefoxPrefs, profilePrefix = 'wp-conformance-' } = options
   const { binary, install } = PACKAGES[name]
   const executablePath = findBinary(binary, install)
+  // Only what is asked goes to puppeteer: its own defaults stand for the rest.
+  const asked = {
+    timeout: timeoutMs,
+    ...(defaultViewport === undefined ? {} : { defaultViewport }),
+  }
   if (name === 'firefox') {
     // puppeteer makes (and removes) a fresh profile; WebDriver BiDi.
-    const browser = await puppeteer.launch({ browser: 'firefox', executablePath, headless: true, timeout: timeoutMs })
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath,
+      headless: true,
+      ...asked,
+      ...(firefoxPrefs === undefined ? {} : { extraPrefsFirefox: firefoxPrefs }),
+    })
     return { browser, close: () => browser.close() }
   }
-  const profile = await mkdtemp(join(tmpdir(), 'wp-conformance-chromium-'))
+  const profile = await mkdtemp(join(tmpdir(), `${profilePrefix}chromium-`))
   try {
     const browser = await puppeteer.launch({
       executablePath,
       headless: true,
       pipe: true,
-      timeout: timeoutMs,
+      ...asked,
       args: [
         '--headless',
         '--no-sandbox',

@@ -3,4 +3,4 @@
  * A missing browser is a failure that says how to install it, never a skip. The code is launch.mjs
  * (plain JavaScript, which `bench/runtimes.mjs` imports too); this module gives it to TypeScript.
  */
-export { type BrowserName, findBinary, type LaunchedBrowser, launchBrowser } from './launch.mjs'
+export { type BrowserName, findBinary, type LaunchedBrowser, type LaunchOptions, launchBrowser } from './launch.mjs'

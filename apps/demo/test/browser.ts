@@ -1,36 +1,19 @@
 /**
  * Helpers of the real-browser tests: Debian's headless Firefox ESR and Chromium driven by
- * puppeteer-core, the demo started in a temporary data directory, the demo's API read from the
- * test's side, and the page driven by what a person sees (the accessible names of its controls).
+ * puppeteer-core (launched by the conformance suite's launcher, so both suites run the same
+ * browsers the same way), the demo started in a temporary data directory, the demo's API read from
+ * the test's side, and the page driven by what a person sees (the accessible names of its controls).
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core'
+import { type LaunchedBrowser, launchBrowser } from '@wp/conformance/launch'
+import type { ConsoleMessage, Page } from 'puppeteer-core'
 import type { DeliveryRow } from '../src/db.js'
 import { createDemo, type Demo } from '../src/index.js'
 
-/** The first of `names` on the PATH or at `/usr/bin/<name>`; a missing browser is a failure, never a skip. */
-function binary(names: string[], install: string): string {
-  for (const name of names) {
-    try {
-      const found = execFileSync('which', [name], { encoding: 'utf8' }).trim()
-      if (found !== '') return found
-    } catch {}
-    if (existsSync(`/usr/bin/${name}`)) return `/usr/bin/${name}`
-  }
-  throw new Error(
-    `${names[0]} is not installed: these tests drive a real headless browser. Install it with \`${install}\`.`,
-  )
-}
-
-/** Debian's Firefox ESR. */
-export const firefoxBinary = (): string => binary(['firefox-esr'], 'apt-get install -y firefox-esr')
-
-/** Debian's Chromium. */
-export const chromiumBinary = (): string => binary(['chromium'], 'apt-get install -y chromium')
+/** How long a browser may take to start: puppeteer's default (the conformance suite allows less). */
+const LAUNCH_TIMEOUT_MS = 30_000
 
 /**
  * What a headless Firefox needs beside the local push service's own preferences (see
@@ -43,48 +26,23 @@ export const HEADLESS_NOTIFICATION_PREFS: Record<string, unknown> = {
 }
 
 /** A headless Firefox ESR over WebDriver BiDi with a fresh profile, pointed at a push service by `prefs`. */
-export async function launchFirefox(prefs: Record<string, unknown>): Promise<Browser> {
-  return puppeteer.launch({
-    browser: 'firefox',
-    executablePath: firefoxBinary(),
-    headless: true,
-    extraPrefsFirefox: { ...prefs, ...HEADLESS_NOTIFICATION_PREFS },
+export function launchFirefox(prefs: Record<string, unknown>): Promise<LaunchedBrowser> {
+  return launchBrowser('firefox', {
+    timeoutMs: LAUNCH_TIMEOUT_MS,
+    firefoxPrefs: { ...prefs, ...HEADLESS_NOTIFICATION_PREFS },
   })
 }
 
-/** A headless Chromium with a fresh profile, quiet (no background traffic), and a `close()` that removes the profile. */
-export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
-  const executablePath = chromiumBinary()
-  const profile = await mkdtemp(join(tmpdir(), 'wp-demo-chromium-'))
-  try {
-    const browser = await puppeteer.launch({
-      executablePath,
-      headless: true,
-      pipe: true,
-      defaultViewport: { width: 1000, height: 1100 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${profile}`,
-      ],
-    })
-    return {
-      browser,
-      async close() {
-        await browser.close()
-        await rm(profile, { recursive: true, force: true })
-      },
-    }
-  } catch (error) {
-    await rm(profile, { recursive: true, force: true })
-    throw error
-  }
+/**
+ * A headless Chromium with a fresh profile, quiet (no background traffic), a page tall enough for
+ * the whole demo, and a `close()` that removes the profile.
+ */
+export function launchChromium(): Promise<LaunchedBrowser> {
+  return launchBrowser('chromium', {
+    timeoutMs: LAUNCH_TIMEOUT_MS,
+    defaultViewport: { width: 1000, height: 1100 },
+    profilePrefix: 'wp-demo-',
+  })
 }
 
 /** Every console error and uncaught exception of a page, as lines, from now on. */

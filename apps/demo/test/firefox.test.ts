@@ -7,7 +7,8 @@
  * work without TLS.
  */
 import { mkdir } from 'node:fs/promises'
-import type { Browser, Page } from 'puppeteer-core'
+import type { LaunchedBrowser } from '@wp/conformance/launch'
+import type { Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Demo } from '../src/index.js'
 import {
@@ -32,7 +33,7 @@ const ARTIFACTS = new URL('../test-artifacts/', import.meta.url)
 let dataDir: { path: string; remove(): Promise<void> }
 let demo: Demo | undefined
 let api: ReturnType<typeof demoApi>
-let browser: Browser | undefined
+let firefox: LaunchedBrowser | undefined
 let page: Page
 let errors: string[]
 const token = newToken()
@@ -43,14 +44,14 @@ beforeAll(async () => {
   api = demoApi(demo.url, token)
   const config = await api.config()
   expect(config.pushService).toBe('local')
-  browser = await launchFirefox(config.localPushService!.firefoxPrefs)
-  page = await browser.newPage()
+  firefox = await launchFirefox(config.localPushService!.firefoxPrefs)
+  page = await firefox.browser.newPage()
   errors = collectErrors(page)
   await page.goto(`${demo.url}/#token=${token}`, { timeout: 15_000 })
 }, 60_000)
 
 afterAll(async () => {
-  await browser?.close()
+  await firefox?.close()
   await demo?.close()
   await dataDir?.remove()
 })
