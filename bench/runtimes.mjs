@@ -11,10 +11,9 @@
 //   node bench/runtimes.mjs [--time ms] [--rounds n] [--warmup ms] [--only node,deno,bun,chromium,firefox,workerd]
 // Writes bench/results/runtimes.json (every slice included).
 import { execFile } from 'node:child_process'
-import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { build } from 'esbuild'
+import { bundleForBrowser } from '../conformance/browser/bundle.mjs'
 import { launchBrowser } from '../conformance/browser/launch.mjs'
 import { servePage } from '../conformance/browser/page-server.mjs'
 import { startWorkerd, workerdVersion } from '../conformance/workerd/serve.mjs'
@@ -61,21 +60,7 @@ function runScript(name, command, flags) {
  * timed in the page with `performance.now()` (coarsened there to 0.1 to 1 ms: nothing next to a 400 ms slice).
  */
 async function runInBrowser(name) {
-  const outdir = lib('out')
-  const result = await build({
-    entryPoints: [lib('backend-bench.page.mjs')],
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    outdir,
-    logLevel: 'silent',
-  })
-  const files = new Map(
-    result.outputFiles.map((f) => [`/${relative(outdir, f.path).split('\\').join('/')}`, f.contents]),
-  )
+  const files = await bundleForBrowser(lib('backend-bench.page.mjs'))
   const html = '<!doctype html><meta charset="utf-8"><title>backends</title><link rel="icon" href="data:,">'
   const site = await servePage(
     new TextEncoder().encode(`${html}<script type="module" src="/backend-bench.page.js"></script>`),
