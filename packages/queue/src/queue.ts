@@ -269,6 +269,9 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
       hasPayload: payload === undefined ? 0 : 1,
       options: JSON.stringify(messageOptions ?? {}),
     })
+    // Until it is sealed, a batch lives as long as its enqueuer shows signs of life: every flush
+    // renews this, and a batch whose enqueuing process died expires instead of waiting for ever.
+    await redis.expire(keys.meta, retention)
     let index = 0
     let chunkNo = 0
     let chunk: [number, unknown][] = []
@@ -287,6 +290,12 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
         await redis.wpRecord(keys.meta, keys.results, keys.stream, keys.receipt(randomUUID()), Date.now(), ...refused)
         refused = []
       }
+      await redis
+        .multi()
+        .expire(keys.meta, retention)
+        .expire(keys.results, retention)
+        .expire(keys.stream, retention)
+        .exec()
     }
     const isAsync = typeof (subscriptions as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
     /**

@@ -151,6 +151,54 @@ describe('enqueueMany', () => {
     }
   })
 
+  it('a batch still being enqueued expires unless its enqueuer goes on; sealed, it waits for its workers', async () => {
+    const { world, queue, keys } = suite
+    const pool = await subscribers(world.service, keys.publicKey, 3)
+    let release: () => void = () => {}
+    const stalled = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    async function* slow(): AsyncGenerator<unknown> {
+      yield pool[0]?.subscription
+      yield { endpoint: 'not a url' } // its result is written while the source waits
+      await stalled
+      yield pool[1]?.subscription
+    }
+    const before = new Set(await scanKeys(world.admin, 'wpq:input:*:meta'))
+    const enqueuing = queue.enqueueMany(slow(), 'later')
+    try {
+      let meta: string | undefined
+      for (let i = 0; i < 100 && meta === undefined; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        meta = (await scanKeys(world.admin, 'wpq:input:*:meta')).find((k) => !before.has(k))
+      }
+      expect(meta).toBeDefined()
+      // The slow source's flush has written the bad item's result: every key of the batch expires.
+      await within(
+        (async () => {
+          while ((await world.admin.exists((meta as string).replace(/:meta$/, ':results'))) === 0)
+            await new Promise((resolve) => setTimeout(resolve, 20))
+        })(),
+        5000,
+        'the first flush',
+      )
+      for (const key of ['meta', 'results', 'stream']) {
+        const ttl = await world.admin.pttl((meta as string).replace(/:meta$/, `:${key}`))
+        expect(ttl).toBeGreaterThan(600_000_000)
+        expect(ttl).toBeLessThanOrEqual(604_800_000)
+      }
+      release()
+      const id = await within(enqueuing, 5000, 'enqueueMany')
+      expect(meta).toContain(id)
+      // Sealed and not finished (no worker runs): nothing expires while it waits.
+      for (const key of ['meta', 'results', 'stream'])
+        expect(await world.admin.ttl((meta as string).replace(/:meta$/, `:${key}`))).toBe(-1)
+    } finally {
+      release()
+      await enqueuing.catch(() => {})
+    }
+  })
+
   it('a source that throws midway: enqueueMany rejects with its error, carrying the batch id; what was read is sent', async () => {
     const { world, queue, keys } = suite
     const pool = await subscribers(world.service, keys.publicKey, 7)

@@ -58,4 +58,26 @@ describe('the record script', () => {
     expect(reply).toBe(-1)
     expect(await client.exists(keys.meta, keys.results, keys.stream, keys.receipt('x'))).toBe(0)
   })
+
+  it('an unsealed batch expires with its meta; sealing stops the clock until the batch finishes', async () => {
+    const scripted = withScripts(client)
+    const keys = batchKeys('scripts', '00000000-0000-4000-8000-000000000003')
+    await client.hset(keys.meta, { created: Date.now(), retention: 60, completed: 0 })
+    await client.expire(keys.meta, 30) // what enqueueMany does until it seals
+    await scripted.wpRecord(keys.meta, keys.results, keys.stream, keys.receipt('a'), Date.now(), 0, '{}', 'invalid')
+    for (const key of [keys.results, keys.stream]) {
+      const ttl = await client.pttl(key)
+      expect(ttl).toBeGreaterThan(25_000)
+      expect(ttl).toBeLessThanOrEqual(30_000)
+    }
+    await scripted.wpSeal(keys.meta, keys.results, keys.stream, 2, Date.now())
+    for (const key of [keys.meta, keys.results, keys.stream]) expect(await client.ttl(key)).toBe(-1)
+    // A result after sealing leaves them without expiry; the last one starts the retention clock.
+    await scripted.wpRecord(keys.meta, keys.results, keys.stream, keys.receipt('b'), Date.now(), 1, '{}', 'created')
+    for (const key of [keys.meta, keys.results, keys.stream]) {
+      const ttl = await client.ttl(key)
+      expect(ttl).toBeGreaterThan(50)
+      expect(ttl).toBeLessThanOrEqual(60)
+    }
+  })
 })

@@ -44,13 +44,25 @@ for i = 2, #ARGV, 3 do
   end
 end
 redis.call('SET', KEYS[4], cjson.encode(out), 'EX', 600)
+if not redis.call('HGET', KEYS[1], 'total') then
+  -- Not sealed yet: the results live as long as the batch does if its enqueuer dies.
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then
+    redis.call('PEXPIRE', KEYS[2], ttl)
+    redis.call('PEXPIRE', KEYS[3], ttl)
+  end
+end
 finish(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
 return out
 `
 
-/** KEYS: meta, results, stream. ARGV: total, now (ms). Seals the batch's size. */
+/** KEYS: meta, results, stream. ARGV: total, now (ms). Seals the batch's size; its keys stop expiring until it finishes. */
 const SEAL = `${FINISH}
 redis.call('HSET', KEYS[1], 'total', ARGV[1])
+-- Sealed: no expiry until the last result lands (finish then starts the retention clock).
+redis.call('PERSIST', KEYS[1])
+redis.call('PERSIST', KEYS[2])
+redis.call('PERSIST', KEYS[3])
 finish(KEYS[1], KEYS[2], KEYS[3], ARGV[2])
 return 1
 `
