@@ -261,17 +261,20 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
     const iterator = toIterator(subscriptions)
     const id = randomUUID()
     const keys = batchKeys(name, id)
-    await redis.hset(keys.meta, {
-      created: Date.now(),
-      retention,
-      completed: 0,
-      payload: payload === undefined ? '' : base64Encode(payload),
-      hasPayload: payload === undefined ? 0 : 1,
-      options: JSON.stringify(messageOptions ?? {}),
-    })
     // Until it is sealed, a batch lives as long as its enqueuer shows signs of life: every flush
     // renews this, and a batch whose enqueuing process died expires instead of waiting for ever.
-    await redis.expire(keys.meta, retention)
+    await redis
+      .multi()
+      .hset(keys.meta, {
+        created: Date.now(),
+        retention,
+        completed: 0,
+        payload: payload === undefined ? '' : base64Encode(payload),
+        hasPayload: payload === undefined ? 0 : 1,
+        options: JSON.stringify(messageOptions ?? {}),
+      })
+      .expire(keys.meta, retention)
+      .exec()
     let index = 0
     let chunkNo = 0
     let chunk: [number, unknown][] = []
