@@ -96,6 +96,23 @@ export interface ChunkData {
   items: [number, unknown][]
   /** Attempts made so far, by index, for items waiting to be retried. */
   a?: Record<string, number>
+  /** Chunks split off this one so far (their job ids end `~0`, `~1`, ...). */
+  s?: number
+}
+
+/** The options of every chunk job: removed when done, kept `retention` seconds when failed, retried a second apart. */
+export function chunkJobOptions(retention: number): {
+  removeOnComplete: true
+  removeOnFail: { age: number }
+  attempts: number
+  backoff: { type: 'fixed'; delay: number }
+} {
+  return {
+    removeOnComplete: true,
+    removeOnFail: { age: retention },
+    attempts: CHUNK_ATTEMPTS,
+    backoff: { type: 'fixed', delay: 1000 },
+  }
 }
 
 /**
@@ -209,12 +226,7 @@ export function createPushQueue(options: PushQueueOptions): PushQueue {
   queueConnection.on('error', onError)
   const queue = new Queue<ChunkData>(name, {
     connection: queueConnection,
-    defaultJobOptions: {
-      removeOnComplete: true,
-      removeOnFail: { age: retention },
-      attempts: CHUNK_ATTEMPTS,
-      backoff: { type: 'fixed', delay: 1000 },
-    },
+    defaultJobOptions: chunkJobOptions(retention),
   })
   queue.on('error', onError)
   const readers = new Set<Redis>()

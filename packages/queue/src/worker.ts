@@ -5,14 +5,14 @@ import { base64Decode, describeValue } from '@wp/ece/utils'
 import { type PushResponse, PushServiceError, type Transport, type TransportOptions } from '@wp/transport'
 import { loadVapidKey, type VapidKey, type VapidKeyInput } from '@wp/vapid'
 import { createPushClient, type MessageOptions, outcomeOf, type PushClient, type SendOutcome } from '@wp/webpush'
-import { DelayedError, type Job, WaitingError, Worker } from 'bullmq'
+import { DelayedError, type Job, Queue, WaitingError, Worker } from 'bullmq'
 import { encodeResult, type ItemResult } from './internal/codec.js'
 import { type BatchKeys, batchKeys } from './internal/keys.js'
 import { Recorder } from './internal/recorder.js'
 import { connect, disconnect, invalid, type RedisConnection } from './internal/redis.js'
 import { withScripts } from './internal/scripts.js'
 import { Slots } from './internal/slots.js'
-import { type ChunkData, checkName, checkOptionNames } from './queue.js'
+import { type ChunkData, checkName, checkOptionNames, chunkJobOptions } from './queue.js'
 
 /** Options of {@link startPushWorker}. */
 export interface PushWorkerOptions {
@@ -79,6 +79,8 @@ const CLOSE_GRACE_MS = 1000
 interface Message {
   payload: Uint8Array | undefined
   options: MessageOptions
+  /** The batch's `retentionSeconds`. */
+  retention: number
 }
 
 function positiveInteger(value: unknown, field: string, fallback: number): number {
@@ -86,6 +88,13 @@ function positiveInteger(value: unknown, field: string, fallback: number): numbe
   if (!Number.isSafeInteger(value) || (value as number) < 1)
     throw invalid(`${field} must be a positive integer, got ${describeValue(value)}`)
   return value as number
+}
+
+/** The attempt counts of `indices` only. */
+function pick(attempts: Record<string, number>, indices: ReadonlySet<number>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [index, made] of Object.entries(attempts)) if (indices.has(Number(index))) out[index] = made
+  return out
 }
 
 /** The wait before attempt `made + 1`: as the service asked, else 1 s doubled per attempt, jittered. */
@@ -150,13 +159,14 @@ export async function startPushWorker(options: PushWorkerOptions): Promise<PushW
     let message = messages.get(id)
     if (message === undefined) {
       message = redis
-        .hmget(keys.meta, 'created', 'hasPayload', 'payload', 'options')
-        .then(([created, hasPayload, payload, json]) =>
+        .hmget(keys.meta, 'created', 'hasPayload', 'payload', 'options', 'retention')
+        .then(([created, hasPayload, payload, json, retention]) =>
           created === null
             ? null
             : {
                 payload: hasPayload === '1' ? base64Decode(payload ?? '') : undefined,
                 options: JSON.parse(json ?? '{}') as MessageOptions,
+                retention: Number(retention ?? 604_800),
               },
         )
       message.catch(() => messages.delete(id))
@@ -202,6 +212,16 @@ export async function startPushWorker(options: PushWorkerOptions): Promise<PushW
     return {}
   }
 
+  /** The queue, to add the chunks a retry splits off (made on the first split). */
+  let splitter: Queue<ChunkData> | undefined
+  const splitQueue = (): Queue<ChunkData> => {
+    if (splitter === undefined) {
+      splitter = new Queue<ChunkData>(name, { connection: redis })
+      splitter.on('error', onError)
+    }
+    return splitter
+  }
+
   const processChunk = async (job: Job<ChunkData>, token?: string): Promise<void> => {
     const { b: id, items } = job.data
     const keys = batchKeys(name, id)
@@ -209,7 +229,8 @@ export async function startPushWorker(options: PushWorkerOptions): Promise<PushW
     if (message === null) return // the batch expired or was never made: nothing to send it for
     const recorded = await redis.hmget(keys.results, ...items.map(([index]) => String(index)))
     const attempts: Record<string, number> = { ...job.data.a }
-    let retryIn = -1
+    /** The wait each item to retry asked for, by index. */
+    const retries = new Map<number, number>()
     let unfinished = 0
     await Promise.all(
       items.map(async ([index, subscription], k) => {
@@ -225,7 +246,7 @@ export async function startPushWorker(options: PushWorkerOptions): Promise<PushW
           if (done === null) unfinished++
           else if (done.retryIn !== undefined) {
             attempts[index] = made + 1
-            retryIn = Math.max(retryIn, done.retryIn)
+            retries.set(index, done.retryIn)
           }
         } catch {
           unfinished++ // not recorded (Redis away while stopping): it runs again
@@ -234,10 +255,36 @@ export async function startPushWorker(options: PushWorkerOptions): Promise<PushW
         }
       }),
     )
-    if (retryIn >= 0) {
-      // Retries wait in Redis as a delayed job, never in this worker.
-      await job.updateData({ ...job.data, a: attempts })
-      await job.moveToDelayed(Date.now() + Math.ceil(retryIn), token)
+    if (retries.size > 0) {
+      // Retries wait in Redis as delayed jobs, never in this worker. Items asked to wait much longer
+      // than the soonest (one push service's long rate limit among others' short ones) go to a
+      // chunk of their own, so each waits about as long as it was asked, not as long as the longest.
+      const soonest = Math.min(...retries.values())
+      const horizon = soonest + Math.max(1000, soonest)
+      const later = items.filter(([index]) => (retries.get(index) ?? -1) > horizon)
+      let kept = items
+      const split = job.data.s ?? 0
+      if (later.length > 0) {
+        const moved = new Set(later.map(([index]) => index))
+        kept = items.filter(([index]) => !moved.has(index))
+        const wait = Math.max(...later.map(([index]) => retries.get(index) ?? 0))
+        // A deterministic id: if this worker dies before the update below, the re-run's split is
+        // the same job, and adding it again does nothing.
+        await splitQueue().add(
+          'chunk',
+          { b: id, items: later, a: pick(attempts, moved) },
+          { ...chunkJobOptions(message.retention), jobId: `${job.id}~${split}`, delay: Math.ceil(wait) },
+        )
+      }
+      const keptIndices = new Set(kept.map(([index]) => index))
+      const wait = Math.max(...[...retries].filter(([index]) => keptIndices.has(index)).map(([, ms]) => ms))
+      await job.updateData({
+        b: id,
+        items: kept,
+        a: pick(attempts, keptIndices),
+        ...(later.length > 0 || split > 0 ? { s: later.length > 0 ? split + 1 : split } : {}),
+      })
+      await job.moveToDelayed(Date.now() + Math.ceil(wait), token)
       throw new DelayedError()
     }
     if (unfinished > 0) {
@@ -306,6 +353,7 @@ export async function startPushWorker(options: PushWorkerOptions): Promise<PushW
         } finally {
           clearTimeout(timer)
           recorder.stop()
+          await splitter?.close()
           await client.close()
           await disconnect(workerConnection)
           await disconnect(redis)

@@ -1,4 +1,5 @@
 /** Retries wait in Redis as delayed jobs: other work goes on meanwhile, and the asked delay is kept. */
+import { createTransport, PushServiceError, type Transport } from '@wp/transport'
 import type { SendResult } from '@wp/webpush'
 import { describe, expect, it } from 'vitest'
 import { drain, recordingTransport, subscribers, until, useQueue, within } from './queue-fixtures.js'
@@ -65,6 +66,64 @@ describe('retries', () => {
       expect(await Promise.all(second.map((s) => drain(s, 200)))).toEqual(second.map(() => ['second']))
     } finally {
       world.service.setFaults(undefined)
+      await worker.close()
+      await transport.close()
+    }
+  })
+
+  it('a long Retry-After does not hold back a short one in the same chunk: each waits as asked', async () => {
+    const { world, queue, keys } = suite
+    const pool = await subscribers(world.service, keys.publicKey, 20) // one chunk
+    const endpoints = pool.map((s) => s.subscription.endpoint)
+    const long = new Set(endpoints.slice(0, 5))
+    const short = new Set(endpoints.slice(5, 10))
+    // A stand-in for two push services behind one chunk: the first attempt of five messages is
+    // refused with 429 and Retry-After: 6, of five others with 503 and Retry-After: 1.
+    const inner = createTransport({ retry: false, allowPrivateNetwork: true })
+    const tried = new Map<string, number[]>()
+    const transport: Transport = {
+      async send(request, options) {
+        const times = tried.get(request.endpoint) ?? []
+        times.push(Date.now())
+        tried.set(request.endpoint, times)
+        if (times.length === 1 && (long.has(request.endpoint) || short.has(request.endpoint))) {
+          const isLong = long.has(request.endpoint)
+          throw new PushServiceError(request.endpoint, {
+            status: isLong ? 429 : 503,
+            headers: {},
+            body: '',
+            outcome: isLong ? 'rate-limited' : 'server-error',
+            retryAfterMs: isLong ? 6000 : 1000,
+          })
+        }
+        return inner.send(request, options)
+      },
+      close: () => inner.close(),
+    }
+    const worker = await suite.startWorker({ transport })
+    try {
+      const started = Date.now()
+      const id = await queue.enqueueMany(
+        pool.map((s) => s.subscription),
+        'as asked',
+      )
+      const results = await within(timed(id), 30_000, 'the batch')
+      expect(results.map((r) => r.result.outcome)).toEqual(Array(20).fill('created'))
+      const at = (set: Set<string>) =>
+        results.filter((r) => set.has((r.result.subscription as { endpoint: string }).endpoint)).map((r) => r.at)
+      // The short waits end after about 1 s, long before the long ones' 6 s.
+      expect(Math.max(...at(short)) - started).toBeLessThan(4500)
+      expect(Math.min(...at(long)) - started).toBeGreaterThanOrEqual(5900)
+      for (const endpoint of long) {
+        const [first, second] = tried.get(endpoint) ?? []
+        expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(5900)
+      }
+      for (const endpoint of short) {
+        const [first, second] = tried.get(endpoint) ?? []
+        expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(990)
+      }
+      expect(await Promise.all(pool.map((s) => drain(s, 200)))).toEqual(pool.map(() => ['as asked']))
+    } finally {
       await worker.close()
       await transport.close()
     }
