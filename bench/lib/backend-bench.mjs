@@ -27,6 +27,7 @@ import {
   useBackend,
 } from '@wp/ece'
 import { generateVapidKeys, importVapidKey, signVapidToken, verifyVapidToken } from '@wp/vapid'
+import { median, slice } from './loop.mjs'
 
 const PAYLOAD_SIZE = 3072
 const AUDIENCE = 'https://push.example.net'
@@ -46,26 +47,6 @@ export function currentRuntime() {
   const chromium = /Chrom(?:e|ium)\/([\d.]+)/.exec(agent)
   if (chromium) return { name: 'chromium', version: chromium[1] }
   return { name: 'unknown', version: '' }
-}
-
-/** Calls `run` back to back, each awaited, for `ms` milliseconds; its rate per second and the last result. */
-async function slice(run, ms) {
-  let count = 0
-  let last
-  const start = performance.now()
-  const end = start + ms
-  let now
-  do {
-    last = await run()
-    count++
-  } while ((now = performance.now()) < end)
-  return { rate: (count * 1000) / (now - start), last }
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 /**

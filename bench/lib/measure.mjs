@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { median, quantile, slice } from './loop.mjs'
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -20,33 +21,13 @@ export async function rate(fn, ms) {
 
 /** Runs `run` back to back, each call awaited, for `ms` milliseconds; the rate, this process's CPU share and the last result. */
 export async function timed(run, ms) {
-  let count = 0
-  let last
   const cpu0 = process.cpuUsage()
-  const start = performance.now()
-  const end = start + ms
-  let now
-  do {
-    last = await run()
-    count++
-  } while ((now = performance.now()) < end)
+  const result = await slice(run, ms)
   const cpu = process.cpuUsage(cpu0)
-  const elapsed = now - start
-  return { count, elapsed, rate: (count * 1000) / elapsed, cpu: (cpu.user + cpu.system) / 1000 / elapsed, last }
+  return { ...result, cpu: (cpu.user + cpu.system) / 1000 / result.elapsed }
 }
 
-/** The `q` quantile (0 to 1) of numbers, interpolated between neighbours. */
-export function quantile(values, q) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (sorted.length - 1) * q
-  const low = Math.floor(at)
-  return sorted[low] + (sorted[Math.ceil(at)] - sorted[low]) * (at - low)
-}
-
-/** Median of numbers. */
-export function median(values) {
-  return quantile(values, 0.5)
-}
+export { median, quantile }
 
 /** A command-line value that must be a positive integer. */
 export function positiveInteger(text, name) {
