@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type PushService, startPushService } from '@wp/push-service'
+import { type PushService, startPushService, type TestSubscriber } from '@wp/push-service'
 import { generateVapidKeys } from '@wp/vapid'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -38,6 +38,19 @@ afterAll(async () => {
 }, 30_000)
 
 /** Runs `command args` in the example's directory `dir` (as a user runs it) with `env` and `stdin`, within 60 s. */
+/** The script printed the push service's 201 and exited 0, and the subscriber decrypted `sent`, signed for SUBJECT. */
+async function expectDelivered(
+  result: { stdout: string; stderr: string; code: number | null },
+  subscriber: TestSubscriber,
+  sent: string,
+): Promise<void> {
+  expect(result.stdout.trim(), result.stderr).toBe('status 201')
+  expect(result.code).toBe(0)
+  const received = await subscriber.next({ timeoutMs: 5000 })
+  expect(received.text).toBe(sent)
+  expect(received.claims?.sub).toBe(SUBJECT)
+}
+
 function run(dir: string, command: string, args: string[], env: Record<string, string>, stdin?: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = execFile(
@@ -84,11 +97,7 @@ describe('the Deno example', () => {
       ],
       env,
     )
-    expect(result.stdout.trim(), result.stderr).toBe('status 201')
-    expect(result.code).toBe(0)
-    const received = await subscriber.next({ timeoutMs: 5000 })
-    expect(received.text).toBe(sent)
-    expect(received.claims?.sub).toBe(SUBJECT)
+    await expectDelivered(result, subscriber, sent)
   })
 
   it('reports the status of a subscription that is gone, and exits 1', { timeout: 120_000 }, async () => {
@@ -130,11 +139,7 @@ describe('the Bun example', () => {
       { VAPID_PRIVATE_KEY_FILE: keyFile, VAPID_SUBJECT: SUBJECT, ALLOW_PRIVATE_NETWORK: new URL(service.url).origin },
       sent,
     )
-    expect(result.stdout.trim(), result.stderr).toBe('status 201')
-    expect(result.code).toBe(0)
-    const received = await subscriber.next({ timeoutMs: 5000 })
-    expect(received.text).toBe(sent)
-    expect(received.claims?.sub).toBe(SUBJECT)
+    await expectDelivered(result, subscriber, sent)
   })
 })
 
