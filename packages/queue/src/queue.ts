@@ -7,6 +7,7 @@ import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { decodeResult, encodeResult } from './internal/codec.js'
 import { BATCH_ID, batchKeys } from './internal/keys.js'
+import { checkName, checkOptionNames, positiveInteger } from './internal/options.js'
 import { connect, disconnect, invalid, type RedisConnection } from './internal/redis.js'
 import { type ScriptedRedis, withScripts } from './internal/scripts.js'
 
@@ -113,31 +114,6 @@ export function chunkJobOptions(retention: number): {
     attempts: CHUNK_ATTEMPTS,
     backoff: { type: 'fixed', delay: 1000 },
   }
-}
-
-/**
- * Refuses an option that is not one of `known`, naming it (an option's name is no secret; it is
- * cut to 40 characters) and the ones expected, so a misspelt option is found at once.
- */
-export function checkOptionNames(options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options))
-    if (!known.includes(key))
-      throw invalid(`unknown option ${JSON.stringify(key.slice(0, 40))}: expected one of ${known.join(', ')}`)
-}
-
-/** Checks a queue name: BullMQ's key separator `:` cannot be in it. */
-export function checkName(name: unknown): string {
-  if (name === undefined) return 'wp-push'
-  if (typeof name !== 'string' || !/^[\w.-]{1,100}$/.test(name))
-    throw invalid(`name must be 1 to 100 letters, digits, '_', '.' or '-', got ${describeValue(name)}`)
-  return name
-}
-
-function positiveInteger(value: unknown, field: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || (value as number) < 1)
-    throw invalid(`${field} must be a positive integer, got ${describeValue(value)}`)
-  return value as number
 }
 
 /** Puts `batchId` on a thrown object (not on a primitive, nor on a frozen object: nowhere to put it). */

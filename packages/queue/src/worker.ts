@@ -8,11 +8,12 @@ import { createPushClient, type MessageOptions, outcomeOf, type PushClient, type
 import { DelayedError, type Job, Queue, WaitingError, Worker } from 'bullmq'
 import { encodeResult, type ItemResult } from './internal/codec.js'
 import { type BatchKeys, batchKeys } from './internal/keys.js'
+import { checkName, checkOptionNames, positiveInteger } from './internal/options.js'
 import { Recorder } from './internal/recorder.js'
 import { connect, disconnect, invalid, type RedisConnection } from './internal/redis.js'
 import { withScripts } from './internal/scripts.js'
 import { Slots } from './internal/slots.js'
-import { type ChunkData, checkName, checkOptionNames, chunkJobOptions } from './queue.js'
+import { type ChunkData, chunkJobOptions } from './queue.js'
 
 /** Options of {@link startPushWorker}. */
 export interface PushWorkerOptions {
@@ -81,13 +82,6 @@ interface Message {
   options: MessageOptions
   /** The batch's `retentionSeconds`. */
   retention: number
-}
-
-function positiveInteger(value: unknown, field: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || (value as number) < 1)
-    throw invalid(`${field} must be a positive integer, got ${describeValue(value)}`)
-  return value as number
 }
 
 /** The attempt counts of `indices` only. */
